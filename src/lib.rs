@@ -1,0 +1,17 @@
+//! spikeforge: neuromorphic hardware from one description.
+//!
+//! This facade re-exports the libraries of the workspace. Most users want the
+//! [`prelude`]: build a design in Rust with [`prelude::Design`], or read one from TOML
+//! with [`prelude::load_design`].
+
+pub use spikeforge_frontend as frontend;
+pub use spikeforge_ir as ir;
+
+/// The names most programs need.
+pub mod prelude {
+    pub use spikeforge_frontend::{load_design, parse_design, Loaded};
+    pub use spikeforge_ir::{
+        Circuit, Code, CrossbarRef, Design, Diagnostic, Diagnostics, Hardware, InputRef, Lif,
+        NeuronModel, PopulationRef, Reset, Severity, Source, SpikeSource, Style, WeightMatrix,
+    };
+}
