@@ -419,7 +419,8 @@ mod tests {
             let s = c.as_str();
             assert!(seen.insert(s), "duplicate code {s}");
             assert!(
-                s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                s.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
                 "{s}"
             );
             assert!(!c.help().is_empty());

@@ -1,6 +1,7 @@
-//! The `spikeforge` command. This file only parses flags and dispatches to one
+//! The `spikeforge` command line. This file only parses flags and dispatches to one
 //! `cmd_*.rs` per subcommand; the work lives in the libraries. Every user error, a bad
-//! flag included, exits with code 1 and a readable message.
+//! flag included, exits with code 1 and a readable message. The binary itself is the
+//! root package's `src/main.rs`, which calls [`main`].
 
 mod cmd_check;
 mod report;
@@ -34,7 +35,8 @@ enum Command {
     },
 }
 
-fn main() -> ExitCode {
+/// Runs the command line on the process's arguments.
+pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
