@@ -101,6 +101,21 @@ codes! {
         "this population drives no crossbar and is not an output; mark it `output = true` or remove it";
     AccumulatorMayWrap => "accumulator_may_wrap", Warning,
         "the accumulator wraps modulo 2^V; raise `membrane_bits` or scale the weights down if the sum matters";
+    // Reading stimulus rasters (CSV: tick,port,index).
+    StimulusHeader => "stimulus_header", Error,
+        "a stimulus file starts with the header line `tick,port,index`";
+    StimulusSyntax => "stimulus_syntax", Error,
+        "each line is `tick,port,index`: a tick number, the name of a spike input, a channel number";
+    UnknownPort => "unknown_port", Error,
+        "the port column names a spike input of the design";
+    ChannelOutOfRange => "channel_out_of_range", Error,
+        "channels of an input are numbered from 0 to channels - 1";
+    UnsortedRows => "unsorted_rows", Error,
+        "rows are sorted by tick, then port name, then index (the raster format of the semantics page)";
+    DuplicateRow => "duplicate_row", Error,
+        "a channel spikes at most once per tick; remove the repeated line";
+    TickBeyondRun => "tick_beyond_run", Error,
+        "raise --ticks to include this tick, or remove the rows past the end of the run";
 }
 
 impl fmt::Display for Code {
