@@ -4,6 +4,7 @@
 //! root package's `src/main.rs`, which calls [`main`].
 
 mod cmd_check;
+mod cmd_place;
 mod report;
 
 use std::path::PathBuf;
@@ -33,6 +34,42 @@ enum Command {
         /// The design file (TOML).
         design: PathBuf,
     },
+    /// Partitions a design into tiles, places them on the mesh and routes the spikes.
+    ///
+    /// Prints the figures of merit (a table, or JSON with --json); with --out, writes
+    /// plan.json and mesh.svg there.
+    Place {
+        /// The design file (TOML).
+        design: PathBuf,
+        /// seq (sequential fill), random, or anneal (the default optimiser).
+        #[arg(long, default_value = "anneal", value_parser = ["seq", "random", "anneal"])]
+        placer: String,
+        /// xy (dimension order) or congestion (the default).
+        #[arg(long, default_value = "congestion", value_parser = ["xy", "congestion"])]
+        router: String,
+        /// Seed of the randomised placers.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Folder to write plan.json and mesh.svg into.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Writes a synthetic design (ff-deep, ff-wide, recurrent, random, conv) as TOML.
+    Gen {
+        /// ff-deep, ff-wide, recurrent, random or conv.
+        kind: String,
+        /// Neurons over all populations.
+        #[arg(long, default_value_t = 1000)]
+        neurons: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The design file to write; large weight matrices go to CSV files beside it.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Runs the command line on the process's arguments.
@@ -51,6 +88,29 @@ pub fn main() -> ExitCode {
     };
     let ok = match cli.command {
         Command::Check { design } => cmd_check::run(&design),
+        Command::Place {
+            design,
+            placer,
+            router,
+            seed,
+            json,
+            out,
+        } => cmd_place::run(&cmd_place::PlaceArgs {
+            design,
+            placer: spikeforge_pnr::Placer::parse(&placer)
+                .unwrap_or(spikeforge_pnr::Placer::Anneal),
+            router: spikeforge_pnr::RouterKind::parse(&router)
+                .unwrap_or(spikeforge_pnr::RouterKind::Congestion),
+            seed,
+            json,
+            out,
+        }),
+        Command::Gen {
+            kind,
+            neurons,
+            seed,
+            out,
+        } => cmd_place::gen(&kind, neurons, seed, &out),
     };
     if ok {
         ExitCode::SUCCESS

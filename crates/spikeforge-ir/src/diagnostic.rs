@@ -116,6 +116,15 @@ codes! {
         "a channel spikes at most once per tick; remove the repeated line";
     TickBeyondRun => "tick_beyond_run", Error,
         "raise --ticks to include this tick, or remove the rows past the end of the run";
+    // Place and route (spikeforge-pnr).
+    MeshOverflow => "mesh_overflow", Error,
+        "enlarge `mesh` in [hardware] (or leave it out to get the smallest square that fits), or raise `tile_neurons` / `tile_axons` so fewer tiles are needed";
+    AxonOverflow => "axon_overflow", Error,
+        "all distinct spike sources of one neuron must fit one tile's axon rows: raise `tile_axons` in [hardware], or prune the crossbars into this population";
+    TableOverflow => "table_overflow", Error,
+        "raise `table_entries` in [hardware], enlarge `mesh` so routes can spread, or raise `tile_neurons` so fewer source groups need entries";
+    KeySpaceOverflow => "key_space_overflow", Error,
+        "routing keys are 32 bits (source group, then neuron within the group): lower `tile_neurons` or split the design";
 }
 
 impl fmt::Display for Code {
