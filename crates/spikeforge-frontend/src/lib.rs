@@ -74,11 +74,20 @@ pub fn parse_design(source: &Source, base_dir: &Path) -> Result<Circuit, Diagnos
         return Err(Diagnostic::new(Code::EmptyDesign, "the design file is empty").into());
     }
     // Syntax first, so a schema message is never given for text that is not TOML.
-    if let Err(e) = toml::from_str::<toml::Table>(text) {
-        return Err(toml_error(&e, Code::TomlSyntax).into());
+    match toml::from_str::<toml::Table>(text) {
+        Err(e) => return Err(toml_error(&e, Code::TomlSyntax, text).into()),
+        // Only comments: as empty as an empty file.
+        Ok(table) if table.is_empty() => {
+            return Err(Diagnostic::new(
+                Code::EmptyDesign,
+                "the design file holds only comments and blank lines",
+            )
+            .into())
+        }
+        Ok(_) => {}
     }
     let doc: DesignToml =
-        toml::from_str(text).map_err(|e| toml_error(&e, schema_code(e.message())))?;
+        toml::from_str(text).map_err(|e| toml_error(&e, schema_code(e.message()), text))?;
     lower(doc, base_dir)
 }
 
@@ -95,21 +104,92 @@ fn schema_code(message: &str) -> Code {
     }
 }
 
-fn toml_error(e: &toml::de::Error, code: Code) -> Diagnostic {
-    let message = e.message().trim_end().to_string();
-    let code = if message.contains("recurs") {
+fn toml_error(e: &toml::de::Error, code: Code, text: &str) -> Diagnostic {
+    let raw = e.message().trim_end();
+    let code = if raw.contains("recurs") {
         Code::NestingTooDeep
     } else {
         code
     };
-    let message = message.replace("field `", "key `");
+    let span = e.span();
+    let message = if code == Code::NestingTooDeep {
+        "arrays, inline tables or table names are nested too deeply to be read".to_string()
+    } else {
+        let message = readable(raw, span.clone().and_then(|s| text.get(s)));
+        // Name the key when the value sits right after `key =` on its line.
+        match span.as_ref().and_then(|s| key_before(text, s.start)) {
+            Some(key) if message.starts_with("expected ") => format!("`{key}`: {message}"),
+            _ => message,
+        }
+    };
     let label = match code {
         Code::MissingKey => "in this table",
         Code::UnknownKey => "unknown key",
         Code::NestingTooDeep => "nested too deeply",
         _ => "here",
     };
-    Diagnostic::new(code, message).label(e.span().map(Span::from), label)
+    Diagnostic::new(code, message).label(span.map(Span::from), label)
+}
+
+/// The bare key `k` of a `k = <value at start>` line.
+fn key_before(text: &str, start: usize) -> Option<&str> {
+    let before = text.get(..start)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.trim_end().strip_suffix('=')?.trim();
+    let bare = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    (!key.is_empty() && key.chars().all(bare)).then_some(key)
+}
+
+/// Rewrites serde's messages in the words of TOML: they name Rust types (`i64`, `map`,
+/// `sequence`), print floats digit by digit (`1e300` as 301 digits) and show a date as
+/// a map; the value is quoted as the user wrote it instead.
+fn readable(message: &str, snippet: Option<&str>) -> String {
+    let snippet = snippet
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.len() <= 40 && !s.contains('\n'));
+    if message.starts_with("invalid type: integer `")
+        && message.ends_with("expected any valid TOML value")
+    {
+        let n = snippet.unwrap_or("this integer");
+        return format!("the integer {n} does not fit TOML's 64-bit integers");
+    }
+    if message == "duplicate key" {
+        if let Some(s) = snippet {
+            return format!("`{s}` is defined twice");
+        }
+    }
+    let message = message.replace("field `", "key `");
+    let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|m| m.rsplit_once(", expected "))
+    else {
+        return message.replace(
+            "expected a tuple of size 2",
+            "expected an array of two integers",
+        );
+    };
+    let is_date = snippet.is_some_and(|s| s.parse::<toml::value::Datetime>().is_ok());
+    let kind = match found.split(' ').next().unwrap_or(found) {
+        _ if is_date => "a date-time",
+        "floating" => "a float",
+        "integer" => "an integer",
+        "string" => "a string",
+        "boolean" => "a boolean",
+        "map" => "a table",
+        "sequence" => "an array",
+        _ => found,
+    };
+    let expected = match expected {
+        "i64" => "an integer",
+        "a sequence" => "an array",
+        "a map" => "a table",
+        "a tuple of size 2" => "an array of two integers",
+        other => other,
+    };
+    match snippet {
+        Some(s) if kind != found => format!("expected {expected}, found {kind} `{s}`"),
+        _ => format!("expected {expected}, found {kind}"),
+    }
 }
 
 fn sp<T>(s: &Spanned<T>) -> Span {

@@ -18,16 +18,29 @@ pub fn read(value: &toml::Value, span: Span, base: &Path) -> Result<Loaded, Diag
             matrix: m,
             file: Some(file.clone()),
         }),
-        toml::Value::Array(rows) => inline(rows, span).map(|m| Loaded { matrix: m, file: None }),
+        toml::Value::Array(rows) => inline(rows, span).map(|m| Loaded {
+            matrix: m,
+            file: None,
+        }),
         other => Err(Diagnostic::new(
             Code::WrongType,
             format!(
-                "`weights` is a {}, but must be an array of rows or the path of a .npy or .csv file",
-                other.type_str()
+                "`weights` is {}, but must be an array of rows or the path of a .npy or .csv file",
+                a(other.type_str())
             ),
         )
         .label(Some(span), "expected [[...], ...] or \"file.npy\"")),
     }
+}
+
+/// "an integer", "a float": a TOML type name with its article.
+fn a(type_name: &str) -> String {
+    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {type_name}")
 }
 
 /// A weight matrix and the file it came from.
@@ -43,8 +56,8 @@ fn inline(rows: &[toml::Value], span: Span) -> Result<WeightMatrix, Diagnostic> 
             return Err(Diagnostic::new(
                 Code::WrongType,
                 format!(
-                    "`weights` row {r} is a {}, but each row must be an array of integers",
-                    row.type_str()
+                    "`weights` row {r} is {}, but each row must be an array of integers",
+                    a(row.type_str())
                 ),
             )
             .label(
@@ -60,8 +73,8 @@ fn inline(rows: &[toml::Value], span: Span) -> Result<WeightMatrix, Diagnostic> 
                     return Err(Diagnostic::new(
                         Code::WrongType,
                         format!(
-                            "`weights` row {r}, column {c} is a {}, but weights are integers",
-                            other.type_str()
+                            "`weights` row {r}, column {c} is {}, but weights are integers",
+                            a(other.type_str())
                         ),
                     )
                     .label(Some(span), "in this matrix"))
@@ -128,7 +141,12 @@ fn read_npy(bytes: &[u8]) -> Result<Matrix, String> {
             shape.len()
         ));
     };
-    let total = rows.checked_mul(cols).filter(|&t| t <= MAX_ENTRIES);
+    // Each side is bounded too: a (2^40 x 0) array has no entries, but building its rows
+    // would still take all memory.
+    let max_side = spikeforge_ir::validate::MAX_SIZE as u64;
+    let total = rows
+        .checked_mul(cols)
+        .filter(|&t| t <= MAX_ENTRIES && rows <= max_side && cols <= max_side);
     let Some(total) = total else {
         return Err(format!(
             "the array is {rows} x {cols}, larger than spikeforge reads"
@@ -203,8 +221,9 @@ fn read_csv(bytes: &[u8]) -> Result<Matrix, (Code, String)> {
             } => (
                 Code::RaggedWeights,
                 format!(
-                    "line {} has {len} entries, but the first row has {expected_len}",
-                    pos.as_ref().map_or(0, |p| p.line())
+                    "line {} has {len} {}, but the first row has {expected_len}",
+                    pos.as_ref().map_or(0, |p| p.line()),
+                    if *len == 1 { "entry" } else { "entries" }
                 ),
             ),
             csv::ErrorKind::Utf8 { pos, .. } => (
@@ -282,6 +301,9 @@ mod tests {
         assert!(read_npy(&one).unwrap_err().contains("1 dimensions"));
         let short = npy_bytes("<i4", false, &[1000, 1000], &[0; 8]);
         assert!(read_npy(&short).unwrap_err().contains("truncated"));
+        // No entries, but 2^40 empty rows: refused, not allocated.
+        let tall = npy_bytes("|i1", false, &[1 << 40, 0], &[]);
+        assert!(read_npy(&tall).unwrap_err().contains("larger than"));
     }
 
     #[test]

@@ -358,7 +358,7 @@ pub fn render(diagnostic: &Diagnostic, source: Option<&Source>, style: Style) ->
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_links(false);
-    let named = source.map(|s| NamedSource::new(s.name.clone(), s.text.clone()));
+    let named = source.map(|s| NamedSource::new(printable(&s.name), printable(&s.text)));
     let view = MietteView {
         d: diagnostic,
         source: named,
@@ -369,6 +369,26 @@ pub fn render(diagnostic: &Diagnostic, source: Option<&Source>, style: Style) ->
         out = format!("{diagnostic}\n");
     }
     out
+}
+
+/// `text` with every control character but tab, line feed and carriage return shown as
+/// `?`: a design file may hold any bytes, and quoting an escape sequence verbatim would
+/// drive the user's terminal. Each character becomes as many `?` as it has bytes, so
+/// byte spans stay valid.
+fn printable(text: &str) -> Arc<str> {
+    let bad = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if !text.chars().any(bad) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if bad(c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 struct MietteView<'a> {
@@ -384,7 +404,8 @@ impl fmt::Debug for MietteView<'_> {
 
 impl fmt::Display for MietteView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)
+        // Messages quote user text (names, model names), which may hold control characters.
+        f.write_str(&printable(&self.d.message))
     }
 }
 
@@ -458,6 +479,20 @@ mod tests {
         let text = render(&d, Some(&src), Style::Plain);
         assert!(text.contains("wrong_type"), "{text}");
         assert!(text.contains("here"), "{text}");
+    }
+
+    #[test]
+    fn render_shows_control_characters_as_question_marks() {
+        let src = Source::new("d.toml", "name = 1\n\u{1b}[31m\u{0}x = \u{9b}2\n");
+        let d = Diagnostic::new(Code::TomlSyntax, "bad \u{1b}[2J")
+            .label(Some(Span::new(9, 10)), "here");
+        let text = render(&d, Some(&src), Style::Plain);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(text.contains("?[31m?x = ??2"), "{text}");
+        assert!(text.contains("bad ?[2J"), "{text}");
     }
 
     #[test]

@@ -22,7 +22,8 @@ impl fmt::Display for WeightError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WeightError::Ragged { row, len, expected } => {
-                write!(f, "row {row} has {len} entries, but row 0 has {expected}")
+                let entries = if *len == 1 { "entry" } else { "entries" };
+                write!(f, "row {row} has {len} {entries}, but row 0 has {expected}")
             }
             WeightError::TooWide { row, col, value } => write!(
                 f,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::circuit::{Circuit, Field, Node, Owner};
+use crate::circuit::{source_of, target_of, Circuit, Field, Node, Owner};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 
 pub(super) fn run(c: &Circuit, diags: &mut Diagnostics) {
@@ -20,6 +20,9 @@ pub(super) fn run(c: &Circuit, diags: &mut Diagnostics) {
             Node::Crossbar(_) => &mut crossbars,
             Node::Output(_) => continue,
         };
+        if derived_from_bad_name(c, n) {
+            continue; // the bad end's own name is reported
+        }
         if !check_chars(node.kind(), node.name(), span, diags) {
             continue;
         }
@@ -38,6 +41,27 @@ pub(super) fn run(c: &Circuit, diags: &mut Diagnostics) {
     }
 }
 
+/// Whether `n` is a crossbar still carrying its default name `<from>_to_<to>` and one of
+/// those ends has an empty or illegal name, which then taints the crossbar's name too.
+fn derived_from_bad_name(c: &Circuit, n: petgraph::graph::NodeIndex) -> bool {
+    let Node::Crossbar(x) = &c.graph[n] else {
+        return false;
+    };
+    let (Some(src), Some(dst)) = (source_of(&c.graph, n), target_of(&c.graph, n)) else {
+        return false;
+    };
+    let (from, to) = (c.graph[src].name(), c.graph[dst].name());
+    x.name == format!("{from}_to_{to}") && (bad_name(from) || bad_name(to))
+}
+
+fn bad_name(name: &str) -> bool {
+    name.is_empty() || name.chars().any(illegal)
+}
+
+fn illegal(ch: char) -> bool {
+    ch.is_whitespace() || ch.is_control() || ch == ',' || ch == '"'
+}
+
 /// Reports an empty or illegal name; returns whether the name is well formed.
 fn check_chars(kind: &str, name: &str, span: Option<crate::Span>, diags: &mut Diagnostics) -> bool {
     if name.is_empty() {
@@ -47,10 +71,7 @@ fn check_chars(kind: &str, name: &str, span: Option<crate::Span>, diags: &mut Di
         );
         return false;
     }
-    if let Some(bad) = name
-        .chars()
-        .find(|ch| ch.is_whitespace() || ch.is_control() || *ch == ',' || *ch == '"')
-    {
+    if let Some(bad) = name.chars().find(|&ch| illegal(ch)) {
         diags.push(
             Diagnostic::new(
                 Code::InvalidName,

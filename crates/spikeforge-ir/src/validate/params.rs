@@ -69,6 +69,11 @@ pub(super) fn run(c: &Circuit, diags: &mut Diagnostics) {
         check(h, "[hardware]", Field::Mesh, "mesh width", w, 1, 1024);
         check(h, "[hardware]", Field::Mesh, "mesh height", hgt, 1, 1024);
     }
+    // A block that inherits an out-of-range width from [hardware] (same value, same span)
+    // is not reported again: one mistake, one diagnostic.
+    let inherited = |o: Owner, field: Field, v: i64, hw_v: i64, lo: i64, hi: i64| {
+        v == hw_v && !in_range(hw_v, lo, hi) && c.spans.exact(o, field) == c.spans.exact(h, field)
+    };
     for n in c.graph.node_indices() {
         let o = Owner::Node(n);
         match &c.graph[n] {
@@ -87,15 +92,24 @@ pub(super) fn run(c: &Circuit, diags: &mut Diagnostics) {
             Node::Population(p) => {
                 let what = format!("population `{}`", p.name);
                 check(o, &what, Field::Neurons, "neurons", p.neurons, 1, MAX_SIZE);
-                check(
+                if !inherited(
                     o,
-                    &what,
                     Field::MembraneBits,
-                    "membrane_bits",
                     p.membrane_bits,
+                    hw.membrane_bits,
                     8,
                     32,
-                );
+                ) {
+                    check(
+                        o,
+                        &what,
+                        Field::MembraneBits,
+                        "membrane_bits",
+                        p.membrane_bits,
+                        8,
+                        32,
+                    );
+                }
                 let l = p.lif();
                 check(
                     o,
@@ -124,15 +138,17 @@ pub(super) fn run(c: &Circuit, diags: &mut Diagnostics) {
             }
             Node::Crossbar(x) => {
                 let what = format!("crossbar `{}`", x.name);
-                check(
-                    o,
-                    &what,
-                    Field::WeightBits,
-                    "weight_bits",
-                    x.weight_bits,
-                    2,
-                    16,
-                );
+                if !inherited(o, Field::WeightBits, x.weight_bits, hw.weight_bits, 2, 16) {
+                    check(
+                        o,
+                        &what,
+                        Field::WeightBits,
+                        "weight_bits",
+                        x.weight_bits,
+                        2,
+                        16,
+                    );
+                }
             }
             Node::Output(_) => {}
         }

@@ -34,7 +34,7 @@ pub(super) fn run(c: &Circuit, diags: &mut Diagnostics) {
             "neurons"
         };
         let of_weights = match &x.weights_file {
-            Some(f) => format!("the weights in `{f}`"),
+            Some(f) => format!("the weight file `{f}`"),
             None => "the weight matrix".to_string(),
         };
         if in_range(src_lines, 1, MAX_SIZE) && x.weights.rows() as i64 != src_lines {
@@ -108,7 +108,9 @@ pub(super) fn run(c: &Circuit, diags: &mut Diagnostics) {
                     ),
                 )
                 .label(weights_span, format!("{w} does not fit {} bits", x.weight_bits))
-                .also(span(Field::WeightBits), "weight width set here"),
+                // Only where a width was written: the fallback span (the crossbar's
+                // header) would claim the default width was set there.
+                .also(c.spans.exact(owner, Field::WeightBits), "weight width set here"),
             );
         }
     }
