@@ -4,7 +4,9 @@
 //! [`Raster`] so any two can be compared byte for byte.
 
 pub mod functional;
+pub mod hdl;
 pub mod raster;
+pub mod stimulus;
 
 use std::collections::BTreeMap;
 

@@ -108,6 +108,7 @@ pub enum UnaryOp {
     Neg,
     ReduceOr,
     ReduceAnd,
+    ReduceXor,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -250,6 +251,68 @@ impl Expr {
     }
 }
 
+/// Operator shorthands, so generators read like the logic they build.
+impl Expr {
+    pub fn add(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Add, self, b)
+    }
+    pub fn sub(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Sub, self, b)
+    }
+    pub fn band(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::And, self, b)
+    }
+    pub fn bor(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Or, self, b)
+    }
+    pub fn land(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::LogicAnd, self, b)
+    }
+    pub fn lor(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::LogicOr, self, b)
+    }
+    pub fn equals(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Eq, self, b)
+    }
+    pub fn differs(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Ne, self, b)
+    }
+    pub fn lt(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Lt, self, b)
+    }
+    pub fn le(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Le, self, b)
+    }
+    pub fn gt(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Gt, self, b)
+    }
+    pub fn ge(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Ge, self, b)
+    }
+    pub fn shl(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Shl, self, b)
+    }
+    pub fn sshr(self, b: Expr) -> Expr {
+        Expr::bin(BinaryOp::Sshr, self, b)
+    }
+    pub fn bnot(self) -> Expr {
+        Expr::un(UnaryOp::Not, self)
+    }
+    pub fn lnot(self) -> Expr {
+        Expr::un(UnaryOp::LogicNot, self)
+    }
+    pub fn any(self) -> Expr {
+        Expr::un(UnaryOp::ReduceOr, self)
+    }
+    pub fn all(self) -> Expr {
+        Expr::un(UnaryOp::ReduceAnd, self)
+    }
+    /// `self ? a : b`
+    pub fn pick(self, a: Expr, b: Expr) -> Expr {
+        Expr::ternary(self, a, b)
+    }
+}
+
 pub(crate) fn mask(width: u32, v: u64) -> u64 {
     if width >= 64 {
         v
@@ -297,10 +360,41 @@ pub enum Always {
     Comb,
 }
 
+/// A module parameter: a file name for `$readmemh`, or a constant vector (a routing
+/// table, say). Instances override them; defaults keep a module lintable on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: Ident,
+    pub value: ParamValue,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamValue {
+    /// A file name (letters, digits, `._-/` only; the printer refuses anything else).
+    File(String),
+    /// A sized constant of `width` bits; `words` are its 64-bit words, least
+    /// significant first.
+    Vector { width: u32, words: Vec<u64> },
+}
+
+impl ParamValue {
+    pub fn vector(width: u32, words: Vec<u64>) -> Self {
+        ParamValue::Vector { width, words }
+    }
+}
+
+/// Where `$readmemh` finds its image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MemFile {
+    Literal(String),
+    Param(Ident),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Instance {
     pub module: Ident,
     pub name: Ident,
+    pub params: Vec<(Ident, ParamValue)>,
     pub connections: Vec<(Ident, Expr)>,
 }
 
@@ -313,7 +407,7 @@ pub enum Item {
     /// `initial $readmemh("file", mem);` — the only `initial` the printer emits, for
     /// memory contents written beside the Verilog.
     ReadMemH {
-        file: String,
+        file: MemFile,
         mem: Ident,
     },
     Comment(String),
@@ -326,6 +420,7 @@ pub struct Module {
     pub name: Ident,
     /// Comment lines printed above the module (the generator header).
     pub header: Vec<String>,
+    pub params: Vec<Param>,
     pub ports: Vec<Port>,
     pub items: Vec<Item>,
 }
@@ -335,6 +430,7 @@ impl Module {
         Module {
             name,
             header: Vec::new(),
+            params: Vec::new(),
             ports: Vec::new(),
             items: Vec::new(),
         }
@@ -349,6 +445,16 @@ impl Module {
             name: id.clone(),
             ty,
             comment: None,
+        });
+        id
+    }
+
+    /// Declares a parameter and returns its name.
+    pub fn param(&mut self, name: &str, value: ParamValue) -> Ident {
+        let id = Ident::new(name);
+        self.params.push(Param {
+            name: id.clone(),
+            value,
         });
         id
     }

@@ -8,7 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::ast::{Always, BinaryOp, Dir, Expr, Item, LValue, Module, NetKind, Stmt, Ty, UnaryOp};
+use crate::ast::{
+    Always, BinaryOp, Dir, Expr, Item, LValue, MemFile, Module, NetKind, ParamValue, Stmt, Ty,
+    UnaryOp,
+};
 use crate::print::expr as show;
 
 #[derive(Clone, Copy)]
@@ -62,6 +65,23 @@ impl Checker<'_> {
     }
 
     fn module(&mut self, m: &Module, modules: &BTreeMap<&str, &Module>) {
+        for p in &m.params {
+            if let ParamValue::Vector { width, words } = &p.value {
+                if *width == 0 || (words.len() as u32) < width.div_ceil(64) {
+                    self.err(format!(
+                        "parameter `{}` has too few words for {width} bits",
+                        p.name
+                    ));
+                }
+                let sym = Sym {
+                    ty: Ty::unsigned(*width),
+                    depth: None,
+                    kind: NetKind::Wire,
+                    dir: Some(Dir::Input),
+                };
+                self.declare(p.name.as_str(), sym);
+            }
+        }
         for p in &m.ports {
             if p.dir == Dir::Input && p.kind == NetKind::Reg {
                 self.err(format!("input `{}` declared reg", p.name));
@@ -141,6 +161,14 @@ impl Checker<'_> {
                             }
                         }
                     }
+                    for (p, _) in &i.params {
+                        if !target.params.iter().any(|q| q.name == *p) {
+                            self.err(format!(
+                                "instance `{}` sets unknown parameter `{p}`",
+                                i.name
+                            ));
+                        }
+                    }
                     if i.connections.len() != target.ports.len() {
                         self.err(format!(
                             "instance `{}` connects ports `{}` does not have",
@@ -148,7 +176,18 @@ impl Checker<'_> {
                         ));
                     }
                 }
-                Item::ReadMemH { mem, .. } => {
+                Item::ReadMemH { mem, file } => {
+                    if let MemFile::Param(p) = file {
+                        if !m
+                            .params
+                            .iter()
+                            .any(|q| q.name == *p && matches!(q.value, ParamValue::File(_)))
+                        {
+                            self.err(format!(
+                                "$readmemh file parameter `{p}` is not a file parameter"
+                            ));
+                        }
+                    }
                     if self.syms.get(mem.as_str()).and_then(|s| s.depth).is_none() {
                         self.err(format!("$readmemh into `{mem}`, which is not a memory"));
                     }
@@ -310,7 +349,7 @@ impl Checker<'_> {
                         self.want_bit(t, "operand of !");
                         Ty::BIT
                     }
-                    UnaryOp::ReduceOr | UnaryOp::ReduceAnd => Ty::BIT,
+                    UnaryOp::ReduceOr | UnaryOp::ReduceAnd | UnaryOp::ReduceXor => Ty::BIT,
                 }
             }
             Expr::Binary(op, a, b) => {

@@ -10,8 +10,8 @@ pub mod names;
 pub mod print;
 
 pub use ast::{
-    Always, BinaryOp, Decl, Dir, Expr, Ident, Instance, Item, LValue, Module, NetKind, Port, Stmt,
-    Ty, UnaryOp,
+    Always, BinaryOp, Decl, Dir, Expr, Ident, Instance, Item, LValue, MemFile, Module, NetKind,
+    Param, ParamValue, Port, Stmt, Ty, UnaryOp,
 };
 pub use check::{check, index_bits};
 pub use names::{mangle, Namer};

@@ -6,7 +6,8 @@
 use std::fmt::Write;
 
 use crate::ast::{
-    Always, Decl, Dir, Expr, Instance, Item, LValue, Module, NetKind, Stmt, Ty, UnaryOp,
+    Always, Decl, Dir, Expr, Instance, Item, LValue, MemFile, Module, NetKind, ParamValue, Stmt,
+    Ty, UnaryOp,
 };
 
 const INDENT: &str = "  ";
@@ -18,7 +19,25 @@ pub fn print_module(m: &Module) -> String {
         comment(&mut out, "", line);
     }
     out.push_str("`default_nettype none\n\n");
-    let _ = writeln!(out, "module {} (", m.name);
+    if m.params.is_empty() {
+        let _ = writeln!(out, "module {} (", m.name);
+    } else {
+        let _ = writeln!(out, "module {} #(", m.name);
+        for (i, p) in m.params.iter().enumerate() {
+            let sep = if i + 1 == m.params.len() { "" } else { "," };
+            let kind = match &p.value {
+                ParamValue::File(_) => String::new(),
+                ParamValue::Vector { width, .. } => format!("[{}:0] ", width - 1),
+            };
+            let _ = writeln!(
+                out,
+                "{INDENT}parameter {kind}{} = {}{sep}",
+                p.name,
+                param_value(&p.value)
+            );
+        }
+        out.push_str(") (\n");
+    }
     let heads: Vec<String> = m
         .ports
         .iter()
@@ -143,20 +162,58 @@ fn print_item(out: &mut String, item: &Item) {
         }
         Item::Instance(i) => instance(out, i),
         Item::ReadMemH { file, mem } => {
-            assert!(
-                file.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)),
-                "generator bug: memory file name {file:?}"
-            );
-            let _ = writeln!(out, "{INDENT}initial $readmemh(\"{file}\", {mem});");
+            let file = match file {
+                MemFile::Literal(f) => file_literal(f),
+                MemFile::Param(p) => p.to_string(),
+            };
+            let _ = writeln!(out, "{INDENT}initial $readmemh({file}, {mem});");
         }
         Item::Comment(c) => comment(out, INDENT, c),
         Item::Blank => out.push('\n'),
     }
 }
 
+/// A file name as a string literal; only generator-made names reach here.
+fn file_literal(f: &str) -> String {
+    assert!(
+        !f.is_empty()
+            && f.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)),
+        "generator bug: file name {f:?}"
+    );
+    format!("\"{f}\"")
+}
+
+fn param_value(v: &ParamValue) -> String {
+    match v {
+        ParamValue::File(f) => file_literal(f),
+        ParamValue::Vector { width, words } => {
+            let digits = (*width as usize).div_ceil(4);
+            let mut hex = String::new();
+            for w in words.iter().rev() {
+                let _ = write!(hex, "{w:016x}");
+            }
+            let hex = if hex.len() >= digits {
+                hex[hex.len() - digits..].to_string()
+            } else {
+                format!("{hex:0>digits$}")
+            };
+            format!("{width}'h{hex}")
+        }
+    }
+}
+
 fn instance(out: &mut String, i: &Instance) {
-    let _ = writeln!(out, "{INDENT}{} {} (", i.module, i.name);
+    if i.params.is_empty() {
+        let _ = writeln!(out, "{INDENT}{} {} (", i.module, i.name);
+    } else {
+        let _ = writeln!(out, "{INDENT}{} #(", i.module);
+        for (k, (p, v)) in i.params.iter().enumerate() {
+            let sep = if k + 1 == i.params.len() { "" } else { "," };
+            let _ = writeln!(out, "{INDENT}{INDENT}.{p}({}){sep}", param_value(v));
+        }
+        let _ = writeln!(out, "{INDENT}) {} (", i.name);
+    }
     for (k, (port, e)) in i.connections.iter().enumerate() {
         let sep = if k + 1 == i.connections.len() {
             ""
@@ -246,6 +303,7 @@ pub fn expr(e: &Expr) -> String {
                 UnaryOp::Neg => "-",
                 UnaryOp::ReduceOr => "|",
                 UnaryOp::ReduceAnd => "&",
+                UnaryOp::ReduceXor => "^",
             };
             format!("{sym}{}", operand(a))
         }

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::Command;
 
 use spikeforge_verilog::{
-    check, print_module, Always, BinaryOp, Expr, Ident, Instance, Item, LValue, Module, Namer,
-    NetKind, Stmt, Ty, UnaryOp,
+    check, print_module, Always, BinaryOp, Expr, Ident, Instance, Item, LValue, MemFile, Module,
+    Namer, NetKind, Stmt, Ty, UnaryOp,
 };
 
 fn demo() -> Vec<Module> {
@@ -87,13 +87,14 @@ fn demo() -> Vec<Module> {
     m.items.push(Item::Instance(Instance {
         module: Ident::new("demo_inc"),
         name: Ident::new("u_inc"),
+        params: vec![],
         connections: vec![
             (Ident::new("a"), Expr::r(&addr)),
             (Ident::new("y"), Expr::r(&next)),
         ],
     }));
     m.items.push(Item::ReadMemH {
-        file: "demo_mem.hex".into(),
+        file: MemFile::Literal("demo_mem.hex".into()),
         mem,
     });
     vec![leaf, m]
