@@ -3,6 +3,8 @@
 //! flag included, exits with code 1 and a readable message. The binary itself is the
 //! root package's `src/main.rs`, which calls [`main`].
 
+pub mod build;
+mod cmd_build;
 mod cmd_check;
 mod cmd_place;
 mod report;
@@ -57,6 +59,28 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Builds the hardware of a design: Verilog, memory images, plan and manifest.
+    ///
+    /// Writes <out>/<design>_{top,tile,router}.v, files.f (compile order), the tiles'
+    /// $readmemh images, channels.hex, plan.json, manifest.json (ports, widths, memory
+    /// map) and mesh.svg. The folder is replaced whole, atomically: on any error it is
+    /// left as it was.
+    Build {
+        /// The design file (TOML).
+        design: PathBuf,
+        /// The folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// seq (sequential fill), random, or anneal (the default optimiser).
+        #[arg(long, default_value = "anneal", value_parser = ["seq", "random", "anneal"])]
+        placer: String,
+        /// xy (dimension order) or congestion (the default).
+        #[arg(long, default_value = "congestion", value_parser = ["xy", "congestion"])]
+        router: String,
+        /// Seed of the randomised placers.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Writes a synthetic design (ff-deep, ff-wide, recurrent, random, conv) as TOML.
     Gen {
         /// ff-deep, ff-wide, recurrent, random or conv.
@@ -105,6 +129,24 @@ pub fn main() -> ExitCode {
             json,
             out,
         }),
+        Command::Build {
+            design,
+            out,
+            placer,
+            router,
+            seed,
+        } => cmd_build::run(
+            &design,
+            &out,
+            &spikeforge_pnr::Options {
+                placer: spikeforge_pnr::Placer::parse(&placer)
+                    .unwrap_or(spikeforge_pnr::Placer::Anneal),
+                router: spikeforge_pnr::RouterKind::parse(&router)
+                    .unwrap_or(spikeforge_pnr::RouterKind::Congestion),
+                seed,
+                ..Default::default()
+            },
+        ),
         Command::Gen {
             kind,
             neurons,

@@ -3,6 +3,9 @@
 
 use std::io::IsTerminal;
 
+use std::path::Path;
+
+use spikeforge_frontend::{load_design, Loaded};
 use spikeforge_ir::{diagnostic::render, Diagnostics, Source, Style};
 
 /// The style for standard error.
@@ -36,4 +39,22 @@ pub fn counts(errors: usize, warnings: usize) -> String {
         (e, 0) => plural(e, "error"),
         (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
     }
+}
+
+/// Loads a design for a command that goes on to use it: prints its warnings, or its
+/// errors and a count, and returns it only when it loaded.
+pub fn load(path: &Path) -> Option<Loaded> {
+    let loaded = load_design(path);
+    match &loaded.result {
+        Ok(c) => print(c.warnings(), loaded.source.as_ref()),
+        Err(diags) => {
+            print(diags, loaded.source.as_ref());
+            eprintln!(
+                "{}: {}",
+                path.display(),
+                counts(diags.error_count(), diags.warning_count())
+            );
+        }
+    }
+    loaded.result.is_ok().then_some(loaded)
 }

@@ -27,6 +27,26 @@ pub struct Loaded {
     pub result: Result<Circuit, Diagnostics>,
 }
 
+impl Loaded {
+    /// SHA-256 of the design input: the design text, then for each crossbar whose
+    /// weights come from a file (in declaration order) its name as written and its bytes.
+    /// It names the input in every emitted file's header. `None` when the design did not load.
+    pub fn input_sha256(&self, design: &Path) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let (source, circuit) = (self.source.as_ref()?, self.result.as_ref().ok()?);
+        let base = design.parent().unwrap_or(Path::new("."));
+        let mut h = Sha256::new();
+        h.update(source.text.as_bytes());
+        for (_, x) in circuit.crossbars() {
+            if let Some(file) = &x.weights_file {
+                h.update(file.as_bytes());
+                h.update(std::fs::read(base.join(file)).ok()?);
+            }
+        }
+        Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
 /// Reads and validates the design at `path`. Weight files are resolved relative to the
 /// design's folder. Never panics on any input.
 pub fn load_design(path: &Path) -> Loaded {

@@ -1,0 +1,3 @@
+case1_integrate_tile.v
+case1_integrate_router.v
+case1_integrate_top.v

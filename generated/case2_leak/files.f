@@ -1,0 +1,3 @@
+case2_leak_tile.v
+case2_leak_router.v
+case2_leak_top.v

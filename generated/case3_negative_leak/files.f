@@ -1,0 +1,3 @@
+case3_negative_leak_tile.v
+case3_negative_leak_router.v
+case3_negative_leak_top.v

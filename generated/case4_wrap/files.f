@@ -1,0 +1,3 @@
+case4_wrap_tile.v
+case4_wrap_router.v
+case4_wrap_top.v

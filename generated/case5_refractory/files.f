@@ -1,0 +1,3 @@
+case5_refractory_tile.v
+case5_refractory_router.v
+case5_refractory_top.v

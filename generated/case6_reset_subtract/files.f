@@ -1,0 +1,3 @@
+case6_reset_subtract_tile.v
+case6_reset_subtract_router.v
+case6_reset_subtract_top.v

@@ -1,0 +1,3 @@
+layered_tile.v
+layered_router.v
+layered_top.v

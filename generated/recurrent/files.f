@@ -1,0 +1,3 @@
+recurrent_tile.v
+recurrent_router.v
+recurrent_top.v
