@@ -4,8 +4,13 @@
 //! [`prelude`]: build a design in Rust with [`prelude::Design`], or read one from TOML
 //! with [`prelude::load_design`].
 
+pub use spikeforge_cli as cli;
 pub use spikeforge_frontend as frontend;
 pub use spikeforge_ir as ir;
+pub use spikeforge_pnr as pnr;
+pub use spikeforge_rtl as rtl;
+pub use spikeforge_sim as sim;
+pub use spikeforge_verilog as verilog;
 
 /// The names most programs need.
 pub mod prelude {

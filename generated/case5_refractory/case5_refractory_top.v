@@ -133,16 +133,18 @@ module case5_refractory_top (
   assign out_group = r_0_0_out_w_data[8:8];
 
   always @* begin
-    case (out_group)
-      1'b1: begin
-        out_port = 1'b0;
-        out_index = 1'b0 + r_0_0_out_w_data[0:0];
-      end
-      default: begin
-        out_port = 1'b0;
-        out_index = 1'b0;
-      end
-    endcase
+    out_port = 1'b0;
+    out_index = 1'b0;
+    if (r_0_0_out_w_valid) begin
+      case (out_group)
+        1'b1: begin
+          out_port = 1'b0;
+          out_index = 1'b0 + r_0_0_out_w_data[0:0];
+        end
+        default: begin
+        end
+      endcase
+    end
   end
 
 

@@ -673,16 +673,18 @@ module layered_top (
   assign out_group = r_0_0_out_w_data[7:5];
 
   always @* begin
-    case (out_group)
-      3'h6: begin
-        out_port = 1'b0;
-        out_index = 4'h0 + r_0_0_out_w_data[3:0];
-      end
-      default: begin
-        out_port = 1'b0;
-        out_index = 4'h0;
-      end
-    endcase
+    out_port = 1'b0;
+    out_index = 4'h0;
+    if (r_0_0_out_w_valid) begin
+      case (out_group)
+        3'h6: begin
+          out_port = 1'b0;
+          out_index = 4'h0 + r_0_0_out_w_data[3:0];
+        end
+        default: begin
+        end
+      endcase
+    end
   end
 
 

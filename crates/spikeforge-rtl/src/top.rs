@@ -312,11 +312,21 @@ pub fn top(names: &Names, a: &Arch, plan: &Plan, header: &[String]) -> Module {
         .collect();
     m.always(
         Always::Comb,
-        vec![Stmt::Case {
-            subject: r(&group),
-            arms,
-            default: vec![put(&out_port, zero(a.ob)), put(&out_index, zero(a.ib))],
-        }],
+        vec![
+            put(&out_port, zero(a.ob)),
+            put(&out_index, zero(a.ib)),
+            // Decode only a valid packet: FIFO registers are not reset, and an idle port
+            // must read zero on every simulator, not an undefined value.
+            Stmt::If(
+                r(&rout_valid[hout]),
+                vec![Stmt::Case {
+                    subject: r(&group),
+                    arms,
+                    default: vec![],
+                }],
+                vec![],
+            ),
+        ],
     );
 
     // Tick controller.
