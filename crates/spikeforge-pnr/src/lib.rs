@@ -13,6 +13,7 @@
 //! Every stage is deterministic for a given seed; capacity problems are diagnostics
 //! (`mesh_overflow`, `axon_overflow`, `table_overflow`, `key_space_overflow`).
 
+pub mod deadlock;
 pub mod fanin;
 pub mod generator;
 pub mod partition;

@@ -8,12 +8,17 @@
 //!   tree's bounding box), inside the net's bounding box plus a margin. Link cost grows
 //!   with the link's present load (negotiated congestion: every group is ripped up and
 //!   re-routed against the others' loads, a few rounds), and a router whose table is
-//!   full costs so much that trees go around it.
+//!   full costs so much that trees go around it. The search runs over (router, direction
+//!   of travel) states so that every turn of every tree obeys the west-first turn
+//!   model ([`turn_allowed`]); a sink it cannot join that way (inside the window,
+//!   without crossing the tree) makes the group fall back to its XY tree, which obeys
+//!   the model too. Hence the routes are deadlock-free ([`crate::deadlock`] checks it).
 //!
 //! Tables: one entry per (router, group) on the group's tree, `key/mask` matching the
 //! whole group, then buddy groups with the same port set at that router are merged into
-//! one entry with a shorter mask. Invariant: every tree is loop-free and reaches each of
-//! its sinks exactly once; entries of one router are disjoint and sorted by key.
+//! one entry with a shorter mask. Invariant: every tree is loop-free, reaches each of
+//! its sinks exactly once and turns only as the west-first model allows; entries of
+//! one router are disjoint and sorted by key.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -72,6 +77,27 @@ fn opposite(d: usize) -> usize {
     (d + 2) % 4
 }
 
+/// The west-first turn model (Glass and Ni, 1992): a packet travelling in mesh
+/// direction `from` (`None`: just injected, by its tile or by the host) may leave a
+/// router in direction `to` unless that is a U-turn or a turn *into* west (from north
+/// or south). So every path makes all its west hops first, straight along its source's
+/// row, then moves north, east and south adaptively. XY paths obey it, so the XY router
+/// and the congestion router's XY fallback do too. Every tree edge obeys this rule, so
+/// the channel dependency graph of any set of trees is a subgraph of the west-first
+/// one, which is acyclic: the routes cannot deadlock (see docs/place-and-route.md).
+/// Ejection (the Local port, the host link) is a sink and always allowed. Directions
+/// are `Port::MESH` indices (N=0, E=1, S=2, W=3).
+pub fn turn_allowed(from: Option<usize>, to: usize) -> bool {
+    const WEST: usize = 3;
+    match from {
+        None => true,
+        Some(f) => to != opposite(f) && (to != WEST || f == WEST),
+    }
+}
+
+/// `Scratch::indir` of a tree node the packet is injected at (the root).
+const INJECTED: u8 = 4;
+
 struct Mesh {
     w: u32,
     h: u32,
@@ -113,9 +139,12 @@ impl Mesh {
 struct Scratch {
     stamp: Vec<u32>,
     ports: Vec<Ports>,
+    /// Direction (N=0..W=3) the tree's packet travels when it reaches each tree node,
+    /// or `INJECTED` at the root.
+    indir: Vec<u8>,
     serial: u32,
     list: Vec<u32>,
-    // A* state
+    // A* state, per (slot, direction of travel leaving the slot; 4 = ejected there).
     seen: Vec<u32>,
     g: Vec<f64>,
     next: Vec<u8>,
@@ -128,12 +157,13 @@ impl Scratch {
         Scratch {
             stamp: vec![0; slots],
             ports: vec![Ports::default(); slots],
+            indir: vec![INJECTED; slots],
             serial: 0,
             list: Vec::new(),
-            seen: vec![0; slots],
-            g: vec![0.0; slots],
-            next: vec![0; slots],
-            closed: vec![0; slots],
+            seen: vec![0; slots * 5],
+            g: vec![0.0; slots * 5],
+            next: vec![0; slots * 5],
+            closed: vec![0; slots * 5],
             search: 0,
         }
     }
@@ -147,10 +177,13 @@ impl Scratch {
         self.stamp[s as usize] == self.serial
     }
 
-    fn add(&mut self, s: u32, p: Option<Port>) {
+    /// Adds `s` to the tree (reached travelling in direction `indir`, or `INJECTED`)
+    /// and, if given, the port `p` to its outputs.
+    fn add(&mut self, s: u32, indir: u8, p: Option<Port>) {
         if !self.in_tree(s) {
             self.stamp[s as usize] = self.serial;
             self.ports[s as usize] = Ports::default();
+            self.indir[s as usize] = indir;
             self.list.push(s);
         }
         if let Some(p) = p {
@@ -171,7 +204,7 @@ impl Scratch {
 
 fn xy_tree(m: &Mesh, net: &RouteNet, sc: &mut Scratch) {
     sc.begin();
-    sc.add(net.root, None);
+    sc.add(net.root, INJECTED, None);
     for (t, p) in m.sinks(net) {
         let (tx, ty) = m.xy(t);
         let mut cur = net.root;
@@ -188,11 +221,11 @@ fn xy_tree(m: &Mesh, net: &RouteNet, sc: &mut Scratch) {
             } else {
                 break;
             };
-            sc.add(cur, Some(DIRS[d]));
+            sc.add(cur, INJECTED, Some(DIRS[d]));
             cur = m.step(cur, d).expect("XY stays on the mesh");
-            sc.add(cur, None);
+            sc.add(cur, d as u8, None);
         }
-        sc.add(t, Some(p));
+        sc.add(t, INJECTED, Some(p));
     }
 }
 
@@ -222,7 +255,11 @@ impl Costs<'_> {
     }
 }
 
-fn steiner_tree(m: &Mesh, net: &RouteNet, sc: &mut Scratch, costs: &Costs, margin: u32) {
+/// Builds a turn-model-respecting Steiner tree for `net` in `sc`; returns false when
+/// some sink cannot be joined inside the window without breaking the turn model or
+/// revisiting a router (the caller then falls back to the XY tree, which always obeys
+/// it).
+fn steiner_tree(m: &Mesh, net: &RouteNet, sc: &mut Scratch, costs: &Costs, margin: u32) -> bool {
     let sinks = m.sinks(net);
     // Search window: bounding box of all pins plus the margin.
     let (rx, ry) = m.xy(net.root);
@@ -239,12 +276,13 @@ fn steiner_tree(m: &Mesh, net: &RouteNet, sc: &mut Scratch, costs: &Costs, margi
     wx1 = (wx1 + margin).min(m.w - 1);
     wy1 = (wy1 + margin).min(m.h - 1);
     sc.begin();
-    sc.add(net.root, None);
+    sc.add(net.root, INJECTED, None);
     let (mut tx0, mut tx1, mut ty0, mut ty1) = (rx, rx, ry, ry);
     let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
+    let mut path: Vec<(u32, usize)> = Vec::new();
     for (t, p) in sinks {
         if sc.in_tree(t) {
-            sc.add(t, Some(p));
+            sc.add(t, INJECTED, Some(p));
             continue;
         }
         let h = |s: u32| -> f64 {
@@ -261,55 +299,99 @@ fn steiner_tree(m: &Mesh, net: &RouteNet, sc: &mut Scratch, costs: &Costs, margi
             };
             (dx + dy) as f64
         };
+        // States are (slot, direction the packet leaves it by towards the sink; 4 at
+        // the sink itself, where it is ejected). The search runs from the sink back to
+        // the tree: from state (v, out) it may step to the neighbour u that sends the
+        // packet to v travelling in direction d when the turn d -> out is allowed at v.
         sc.search += 1;
         let id = sc.search;
         heap.clear();
-        sc.seen[t as usize] = id;
-        sc.g[t as usize] = costs.node(t);
-        heap.push(Reverse(((sc.g[t as usize] + h(t)).to_bits(), t)));
+        let st = t * 5 + 4;
+        sc.seen[st as usize] = id;
+        sc.g[st as usize] = costs.node(t);
+        heap.push(Reverse(((sc.g[st as usize] + h(t)).to_bits(), st)));
         let mut found = None;
-        while let Some(Reverse((_, v))) = heap.pop() {
-            if sc.closed[v as usize] == id {
+        while let Some(Reverse((_, sv))) = heap.pop() {
+            if sc.closed[sv as usize] == id {
                 continue;
             }
-            sc.closed[v as usize] = id;
+            sc.closed[sv as usize] = id;
+            let (v, vout) = (sv / 5, (sv % 5) as usize);
             if sc.in_tree(v) {
-                found = Some(v);
+                // Only reached as an attachment point (checked when pushed).
+                found = Some(sv);
                 break;
             }
             for d in 0..4 {
-                let Some(u) = m.step(v, d) else { continue };
-                let (ux, uy) = m.xy(u);
-                if ux < wx0 || ux > wx1 || uy < wy0 || uy > wy1 || sc.closed[u as usize] == id {
+                // u is the neighbour the packet comes from, travelling in direction d.
+                let Some(u) = m.step(v, opposite(d)) else {
+                    continue;
+                };
+                if vout < 4 && !turn_allowed(Some(d), vout) {
                     continue;
                 }
-                let out = opposite(d); // the packet goes u -> v
-                let mut c = sc.g[v as usize] + costs.link(u as usize * 4 + out);
-                if !sc.in_tree(u) {
+                let (ux, uy) = m.xy(u);
+                if ux < wx0 || ux > wx1 || uy < wy0 || uy > wy1 {
+                    continue;
+                }
+                let su = u * 5 + d as u32;
+                if sc.closed[su as usize] == id {
+                    continue;
+                }
+                let attach = sc.in_tree(u);
+                if attach {
+                    let from = sc.indir[u as usize];
+                    let from = (from != INJECTED).then_some(from as usize);
+                    // A tree router can only be joined by a legal turn, never crossed.
+                    if sc.ports[u as usize].contains(DIRS[d]) || !turn_allowed(from, d) {
+                        continue;
+                    }
+                }
+                let mut c = sc.g[sv as usize] + costs.link(u as usize * 4 + d);
+                if !attach {
                     c += costs.node(u);
                 }
-                if sc.seen[u as usize] != id || c < sc.g[u as usize] {
-                    sc.seen[u as usize] = id;
-                    sc.g[u as usize] = c;
-                    sc.next[u as usize] = out as u8;
-                    heap.push(Reverse(((c + h(u)).to_bits(), u)));
+                if sc.seen[su as usize] != id || c < sc.g[su as usize] {
+                    sc.seen[su as usize] = id;
+                    sc.g[su as usize] = c;
+                    sc.next[su as usize] = vout as u8;
+                    heap.push(Reverse(((c + h(u)).to_bits(), su)));
                 }
             }
         }
-        let mut cur = found.expect("the window holds a path from every sink to the root");
-        while cur != t {
-            let d = sc.next[cur as usize] as usize;
-            sc.add(cur, Some(DIRS[d]));
-            cur = m.step(cur, d).expect("search stays on the mesh");
-            sc.add(cur, None);
-            let (x, y) = m.xy(cur);
+        let Some(mut cur) = found else {
+            return false;
+        };
+        // Walk from the attachment point to the sink; refuse paths that revisit a
+        // router (possible in principle under the turn model's detours).
+        path.clear();
+        loop {
+            let (v, d) = (cur / 5, (cur % 5) as usize);
+            path.push((v, d));
+            if d == 4 {
+                break;
+            }
+            let n = m.step(v, d).expect("search stays on the mesh");
+            cur = n * 5 + u32::from(sc.next[cur as usize]);
+        }
+        let mut nodes: Vec<u32> = path.iter().map(|&(v, _)| v).collect();
+        nodes.sort_unstable();
+        if nodes.windows(2).any(|p| p[0] == p[1]) {
+            return false;
+        }
+        let mut indir = INJECTED;
+        for &(v, d) in &path {
+            sc.add(v, indir, (d < 4).then(|| DIRS[d]));
+            indir = d as u8;
+            let (x, y) = m.xy(v);
             tx0 = tx0.min(x);
             tx1 = tx1.max(x);
             ty0 = ty0.min(y);
             ty1 = ty1.max(y);
         }
-        sc.add(t, Some(p));
+        sc.add(t, INJECTED, Some(p));
     }
+    true
 }
 
 fn account(tree: &[(u32, Ports)], w: f64, sign: f64, load: &mut [f64], table: &mut [u32]) {
@@ -366,7 +448,9 @@ pub fn route(
                     weight: n.weight,
                     congestion: opts.congestion,
                 };
-                steiner_tree(&m, n, &mut sc, &costs, opts.margin);
+                if !steiner_tree(&m, n, &mut sc, &costs, opts.margin) {
+                    xy_tree(&m, n, &mut sc);
+                }
                 let mut v = Vec::new();
                 sc.emit(&mut v);
                 account(&v, n.weight, 1.0, &mut load, &mut table);
@@ -480,7 +564,7 @@ mod tests {
             if which == 0 {
                 xy_tree(&m, &net, &mut sc);
             } else {
-                steiner_tree(&m, &net, &mut sc, &costs, 1);
+                assert!(steiner_tree(&m, &net, &mut sc, &costs, 1));
             }
             let mut tree = Vec::new();
             sc.emit(&mut tree);

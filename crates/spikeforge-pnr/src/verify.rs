@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use spikeforge_ir::Circuit;
 
-use crate::plan::{GroupSource, Plan, Port};
+use crate::plan::{GroupSource, Plan, Port, Ports};
 
 /// What a group's packets do when followed through the tables.
 #[derive(Clone, Debug, Default)]
@@ -24,7 +24,15 @@ pub struct Trace {
     pub links: Vec<(u32, u8)>,
     /// Sum over deliveries (local and host) of the hops from the source.
     pub depth_sum: u64,
+    /// Every router visited: (slot, how the packet arrived — mesh direction of travel
+    /// N=0 E=1 S=2 W=3, `FROM_TILE` or `FROM_HOST` — and the ports it leaves by).
+    pub visits: Vec<(u32, u8, Ports)>,
 }
+
+/// `Trace::visits` arrival: injected by the router's own tile (the group's source).
+pub const FROM_TILE: u8 = 4;
+/// `Trace::visits` arrival: injected by the host (an input group at the host router).
+pub const FROM_HOST: u8 = 5;
 
 /// Follows group `g`'s key through the tables; an error describes a drop, loop or exit.
 pub fn trace(plan: &Plan, g: usize) -> Result<Trace, String> {
@@ -32,11 +40,11 @@ pub fn trace(plan: &Plan, g: usize) -> Result<Trace, String> {
     let h = plan.height();
     let group = &plan.groups[g];
     let host_slot = plan.host.y * w + plan.host.x;
-    let root = match group.source {
-        GroupSource::Input { .. } => host_slot,
+    let (root, injected) = match group.source {
+        GroupSource::Input { .. } => (host_slot, FROM_HOST),
         GroupSource::Population { tile, .. } => {
             let t = &plan.tiles[tile as usize];
-            t.y * w + t.x
+            (t.y * w + t.x, FROM_TILE)
         }
     };
     let mut out = Trace::default();
@@ -44,8 +52,8 @@ pub fn trace(plan: &Plan, g: usize) -> Result<Trace, String> {
         return Ok(out);
     }
     let mut visited = std::collections::BTreeSet::new();
-    let mut stack = vec![(root, 0u64)];
-    while let Some((s, depth)) = stack.pop() {
+    let mut stack = vec![(root, 0u64, injected)];
+    while let Some((s, depth, arrived)) = stack.pop() {
         let (x, y) = (s % w, s / w);
         if !visited.insert(s) {
             return Err(format!(
@@ -62,6 +70,7 @@ pub fn trace(plan: &Plan, g: usize) -> Result<Trace, String> {
                     group.key
                 )
             })?;
+        out.visits.push((s, arrived, entry.ports));
         for p in entry.ports.iter() {
             if p == Port::Local {
                 out.local.push(s);
@@ -82,7 +91,7 @@ pub fn trace(plan: &Plan, g: usize) -> Result<Trace, String> {
                 ));
             }
             out.links.push((s, p as u8));
-            stack.push(((ny as u32) * w + nx as u32, depth + 1));
+            stack.push(((ny as u32) * w + nx as u32, depth + 1, p as u8));
         }
     }
     Ok(out)
@@ -247,6 +256,10 @@ pub fn verify(plan: &Plan) -> Vec<String> {
                 }
             }
         }
+    }
+    errs.extend(crate::deadlock::turn_violations(plan));
+    if let Err(e) = crate::deadlock::check_acyclic(plan) {
+        errs.push(e);
     }
     errs
 }
