@@ -43,8 +43,18 @@ fn main() {
 fn suite(sizes: &[usize], router: RouterKind) {
     println!("== synthetic suite (router {}) ==", router.as_str());
     println!(
-        "{:<22} {:>7} {:>6} {:>6} {:>14} {:>9} {:>12} {:>9} {:>9}",
-        "design", "placer", "tiles", "mesh", "spike_hops", "mean_hops", "max_link", "max_tab", "ms"
+        "{:<22} {:>7} {:>6} {:>6} {:>14} {:>9} {:>12} {:>9} {:>9} {:>12} {:>6}",
+        "design",
+        "placer",
+        "tiles",
+        "mesh",
+        "spike_hops",
+        "mean_hops",
+        "max_link",
+        "max_tab",
+        "ms",
+        "tree_bound",
+        "/bound"
     );
     let (mut lseq, mut lrand) = (0.0f64, 0.0f64);
     let mut n = 0;
@@ -71,8 +81,9 @@ fn suite(sizes: &[usize], router: RouterKind) {
                 let errs = verify::verify(&placed.plan);
                 assert!(errs.is_empty(), "{}: {errs:?}", c.name());
                 let r = measure(&placed.plan, placed.runtime_ms);
+                let lb = tree_bound(&placed.plan);
                 println!(
-                    "{:<22} {:>7} {:>6} {:>6} {:>14.1} {:>9.3} {:>12.1} {:>9} {:>9.1}",
+                    "{:<22} {:>7} {:>6} {:>6} {:>14.1} {:>9.3} {:>12.1} {:>9} {:>9.1} {:>12.1} {:>6.3}",
                     c.name(),
                     placer.as_str(),
                     r.tiles_used,
@@ -81,7 +92,9 @@ fn suite(sizes: &[usize], router: RouterKind) {
                     r.mean_hops,
                     r.max_link_load,
                     r.max_table_entries,
-                    r.runtime_ms
+                    r.runtime_ms,
+                    lb,
+                    r.spike_hops / lb.max(1e-9)
                 );
                 res.push(r);
             }
@@ -113,6 +126,36 @@ fn suite(sizes: &[usize], router: RouterKind) {
             (link_ratios / n as f64).exp()
         );
     }
+}
+
+/// A lower bound on `spike_hops` for the plan's partition and placement: a tree that
+/// touches k distinct routers has at least k - 1 links, so each group costs at least
+/// traffic x (distinct routers of its source, targets and host - 1). Placement can only
+/// approach it; only partitioning (which tiles each group must reach) lowers it.
+fn tree_bound(plan: &spikeforge_pnr::Plan) -> f64 {
+    use spikeforge_pnr::plan::GroupSource;
+    let w = plan.width();
+    let slot = |t: u32| {
+        let t = &plan.tiles[t as usize];
+        t.y * w + t.x
+    };
+    let host = plan.host.y * w + plan.host.x;
+    plan.groups
+        .iter()
+        .map(|g| {
+            let mut s: Vec<u32> = g.targets.iter().map(|&t| slot(t)).collect();
+            s.push(match g.source {
+                GroupSource::Input { .. } => host,
+                GroupSource::Population { tile, .. } => slot(tile),
+            });
+            if g.to_host {
+                s.push(host);
+            }
+            s.sort_unstable();
+            s.dedup();
+            g.traffic * (s.len() - 1) as f64
+        })
+        .sum()
 }
 
 fn large(neurons: usize) {

@@ -3,8 +3,10 @@
 //! The placement problem is given as weighted nets: one per routing group, whose pins
 //! are the source tile (or the host), every target tile (and the host for output
 //! populations), weighted by the group's estimated spike traffic. The cost is the
-//! traffic-weighted half-perimeter of each net's bounding box, the classic estimate of a
-//! rectilinear Steiner tree's length, i.e. of spike hops under multicast.
+//! traffic-weighted size of each net's multicast tree, estimated as the mean of its XY
+//! and YX trees from the source (trunk along the source's row or column, branches per
+//! column or row), i.e. of spike hops under multicast; unlike a bounding box it still
+//! sees how compact a large net's sinks are.
 //!
 //! - `seq`: tile i in slot i, row-major (sequential fill, the PACMAN baseline);
 //! - `random`: a seeded random permutation of the slots;
@@ -155,21 +157,88 @@ fn hilbert_d(n: u64, mut x: u64, mut y: u64) -> u64 {
     d
 }
 
+/// Per-column scratch of [`net_cost`].
+#[derive(Clone, Debug, Default)]
+pub struct Columns {
+    stamp: Vec<u32>,
+    up: Vec<u32>,
+    down: Vec<u32>,
+    serial: u32,
+    used: Vec<u32>,
+}
+
+impl Columns {
+    pub fn new(w: u32) -> Self {
+        Columns {
+            stamp: vec![0; w as usize],
+            up: vec![0; w as usize],
+            down: vec![0; w as usize],
+            serial: 0,
+            used: Vec::new(),
+        }
+    }
+
+    fn begin(&mut self) {
+        self.serial = self.serial.wrapping_add(1);
+        if self.serial == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.serial = 1;
+        }
+        self.used.clear();
+    }
+
+    /// Notes a sink in line `c` at offset `o` from the trunk (`before`: on the low side).
+    fn note(&mut self, c: u32, o: u32, before: bool) {
+        let i = c as usize;
+        if self.stamp[i] != self.serial {
+            self.stamp[i] = self.serial;
+            self.up[i] = 0;
+            self.down[i] = 0;
+            self.used.push(c);
+        }
+        if before {
+            self.up[i] = self.up[i].max(o);
+        } else {
+            self.down[i] = self.down[i].max(o);
+        }
+    }
+
+    fn branches(&self) -> u32 {
+        self.used
+            .iter()
+            .map(|&c| self.up[c as usize] + self.down[c as usize])
+            .sum()
+    }
+}
+
 /// The annealer's cost of a placement: sum over nets of traffic x net cost.
 pub fn wirelength(nets: &Nets, pos: &[u32], w: u32, host: (u32, u32)) -> f64 {
+    let h = pos
+        .iter()
+        .map(|&s| s / w + 1)
+        .max()
+        .unwrap_or(1)
+        .max(host.1 + 1);
+    let (mut cols, mut rows) = (Columns::new(w), Columns::new(h));
     (0..nets.len())
-        .map(|n| nets.weight[n] * net_cost(nets, n, pos, w, host))
+        .map(|n| nets.weight[n] * net_cost(nets, n, pos, w, host, (&mut cols, &mut rows)))
         .sum()
 }
 
-/// Cost of one net: half-perimeter of its bounding box (the Steiner-tree estimate, good
-/// for small nets) plus the mean Manhattan distance from its source to its sinks (which
-/// still sees clustering when a large net's box already spans the mesh).
-fn net_cost(nets: &Nets, n: usize, pos: &[u32], w: u32, host: (u32, u32)) -> f64 {
-    let (mut x0, mut x1, mut y0, mut y1) = (u32::MAX, 0, u32::MAX, 0);
-    if nets.host[n] {
-        (x0, x1, y0, y1) = (host.0, host.0, host.1, host.1);
-    }
+/// Cost of one net: the mean of the link counts of its XY multicast tree from the
+/// source (the horizontal trunk along the source's row plus, per column, the vertical
+/// branches up and down from it: exactly the tree the XY router builds and the
+/// congestion router starts from) and of its YX tree (trunk along the source's column).
+/// Unlike a bounding-box estimate it still sees how compact a large net's sinks are
+/// when its box spans the mesh. O(pins) with per-line scratch.
+fn net_cost(
+    nets: &Nets,
+    n: usize,
+    pos: &[u32],
+    w: u32,
+    host: (u32, u32),
+    (cols, rows): (&mut Columns, &mut Columns),
+) -> f64 {
     let root = nets.root[n];
     let (rx, ry) = if root == u32::MAX {
         host
@@ -177,33 +246,28 @@ fn net_cost(nets: &Nets, n: usize, pos: &[u32], w: u32, host: (u32, u32)) -> f64
         let s = pos[root as usize];
         (s % w, s / w)
     };
-    let (mut star, mut sinks) = (0u32, 0u32);
-    if nets.host[n] && root != u32::MAX {
-        star += rx.abs_diff(host.0) + ry.abs_diff(host.1);
-        sinks += 1;
-    }
-    for &t in nets.pins_of(n) {
-        let s = pos[t as usize];
-        let (x, y) = (s % w, s / w);
+    cols.begin();
+    rows.begin();
+    let (mut x0, mut x1, mut y0, mut y1) = (rx, rx, ry, ry);
+    let mut sink = |x: u32, y: u32, cols: &mut Columns, rows: &mut Columns| {
         x0 = x0.min(x);
         x1 = x1.max(x);
         y0 = y0.min(y);
         y1 = y1.max(y);
-        if t != root {
-            star += x.abs_diff(rx) + y.abs_diff(ry);
-            sinks += 1;
-        }
+        cols.note(x, y.abs_diff(ry), y < ry);
+        rows.note(y, x.abs_diff(rx), x < rx);
+    };
+    if nets.host[n] {
+        sink(host.0, host.1, cols, rows);
     }
-    if x0 > x1 {
-        return 0.0;
+    for &t in nets.pins_of(n) {
+        let s = pos[t as usize];
+        sink(s % w, s / w, cols, rows);
     }
-    let hpwl = (x1 - x0) + (y1 - y0);
-    hpwl as f64
-        + if sinks > 0 {
-            star as f64 / sinks as f64
-        } else {
-            0.0
-        }
+    let xy = (x1 - x0) + cols.branches();
+    let yx = (y1 - y0) + rows.branches();
+    let links = xy + yx;
+    links as f64 / 2.0
 }
 
 struct Annealer<'a> {
@@ -221,6 +285,8 @@ struct Annealer<'a> {
     stamp: Vec<u32>,
     serial: u32,
     touched: Vec<(u32, f64)>,
+    cols: Columns,
+    rows: Columns,
 }
 
 impl<'a> Annealer<'a> {
@@ -252,8 +318,9 @@ impl<'a> Annealer<'a> {
                 fill[t as usize] += 1;
             }
         }
+        let (mut cols, mut rows) = (Columns::new(w), Columns::new(h));
         let cost = (0..nets.len())
-            .map(|n| net_cost(nets, n, &pos, w, host))
+            .map(|n| net_cost(nets, n, &pos, w, host, (&mut cols, &mut rows)))
             .collect();
         Annealer {
             w,
@@ -268,6 +335,8 @@ impl<'a> Annealer<'a> {
             stamp: vec![0; nets.len()],
             serial: 0,
             touched: Vec::new(),
+            cols,
+            rows,
         }
     }
 
@@ -310,7 +379,14 @@ impl<'a> Annealer<'a> {
                     continue;
                 }
                 self.stamp[n as usize] = self.serial;
-                let c = net_cost(self.nets, n as usize, &self.pos, self.w, self.host);
+                let c = net_cost(
+                    self.nets,
+                    n as usize,
+                    &self.pos,
+                    self.w,
+                    self.host,
+                    (&mut self.cols, &mut self.rows),
+                );
                 delta += self.nets.weight[n as usize] * (c - self.cost[n as usize]);
                 self.touched.push((n, c));
             }
