@@ -14,12 +14,21 @@
 //   run   : on tick_done, count the tick and go back to wait.
 //   out_ready: a 32-bit Fibonacci LFSR (taps 32, 22, 2, 1) seeded with +seed, stepped
 //           every cycle; out_ready = (lfsr % 100) < ready_pct, registered.
-//   output: every cycle with out_valid && out_ready writes "<tick> <port> <index>".
+//   output: every cycle with out_valid && out_ready writes "<tick> <port> <index>";
+//           the cycle after the last tick (phase DONE) writes "cycles <n>" and ends.
+//   trace : with +trace=<file>, the port values the design sees at each rising edge
+//           (pre-edge, as this block reads them): a header line
+//             cycle rst in_valid in_channel in_ready out_valid out_port out_index out_ready tick busy tick_done
+//           then "<cycle> <values...>" in decimal for the first edge and for every
+//           edge where any value differs from the previous line (<cycle> = `cycles`
+//           at that edge, 0 at the first). Tracing only observes: the driver behaves
+//           the same with or without it. sim/verilator/harness.cpp writes the same.
 //
 // Compile: iverilog -g2012 -DTOP=<design>_top -DCB=<in_channel bits> -DOB=<out_port bits>
 //          -DIB=<out_index bits> -o sim.vvp harness.v $(cat files.f)
 // Run in the build directory (for the $readmemh images):
 //          vvp -n sim.vvp +stimulus=stim.txt +output=out.txt +seed=1 +ready_pct=70
+//          [+max_cycles=<n>] [+trace=trace.txt]
 `default_nettype none
 `timescale 1ns / 1ps
 
@@ -56,7 +65,12 @@ module harness;
   reg [63:0] max_cycles;
   integer stim, outf, n, i, k, ch, t, code, ready_pct;
   integer queue [0:MAX_CHANNELS-1];
-  reg [8*256-1:0] stim_name, out_name;
+  reg [8*256-1:0] stim_name, out_name, trace_name;
+  // Tracing state (observation only, never read by the driver).
+  localparam integer TW = 9 + `CB + `OB + `IB;
+  integer tracef = 0;
+  reg trace_first = 1'b1;
+  reg [TW-1:0] trace_prev, trace_now;
 
   initial begin
     if (!$value$plusargs("stimulus=%s", stim_name)) stim_name = "stim.txt";
@@ -74,9 +88,27 @@ module harness;
       $display("harness: cannot open the stimulus or output file");
       $finish_and_return(2);
     end
+    if ($value$plusargs("trace=%s", trace_name)) begin
+      tracef = $fopen(trace_name, "w");
+      if (tracef == 0) begin
+        $display("harness: cannot open the trace file");
+        $finish_and_return(2);
+      end
+      $fdisplay(tracef, "cycle rst in_valid in_channel in_ready out_valid out_port out_index out_ready tick busy tick_done");
+    end
   end
 
   always @(posedge clk) begin
+    if (tracef != 0) begin
+      trace_now = {rst, in_valid, in_channel, in_ready, out_valid, out_port, out_index,
+                   out_ready, tick, busy, tick_done};
+      if (trace_first || trace_now !== trace_prev)
+        $fdisplay(tracef, "%0d %0d %0d %0d %0d %0d %0d %0d %0d %0d %0d %0d", cycles, rst,
+                  in_valid, in_channel, in_ready, out_valid, out_port, out_index, out_ready,
+                  tick, busy, tick_done);
+      trace_first = 1'b0;
+      trace_prev = trace_now;
+    end
     cycles <= cycles + 64'd1;
     lfsr <= {lfsr[30:0], lfsr[31] ^ lfsr[21] ^ lfsr[1] ^ lfsr[0]};
     out_ready <= (lfsr % 100) < ready_pct;
@@ -84,6 +116,7 @@ module harness;
       $fdisplay(outf, "%0d %0d %0d", t, out_port, out_index);
     if (cycles >= max_cycles) begin
       $display("harness: gave up after %0d cycles", cycles);
+      if (tracef != 0) $fclose(tracef);
       $finish_and_return(2);
     end
     case (phase)
@@ -131,6 +164,7 @@ module harness;
       default: begin
         $fdisplay(outf, "cycles %0d", cycles);
         $fclose(outf);
+        if (tracef != 0) $fclose(tracef);
         $finish;
       end
     endcase

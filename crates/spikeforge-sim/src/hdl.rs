@@ -1,11 +1,21 @@
-//! Running emitted RTL in an HDL simulator through the harness in `sim/`: the build
-//! directory's `manifest.json` says how ports and channels map to the design's names;
-//! the stimulus raster becomes the harness's per-tick channel lists, and the harness's
-//! output lines become an output raster, so HDL runs compare byte for byte with the
-//! functional model.
+//! Running emitted RTL in an HDL simulator through the harnesses in `sim/`
+//! (`harness.v` under Icarus Verilog, `verilator/harness.cpp` under Verilator; both
+//! drive the top identically, cycle for cycle): the build directory's `manifest.json`
+//! says how ports and channels map to the design's names; the stimulus raster becomes
+//! the harness's per-tick channel lists, and the harness's output lines become an output
+//! raster, so HDL runs compare byte for byte with the functional model. Either harness
+//! can also write a per-cycle port trace (format in `sim/harness.v`), identical across
+//! engines.
+//!
+//! Verilator models are compiled once per RTL and kept in a cache
+//! ([`verilator_cache_root`], [`verilator_cache_key`]); build and run times are
+//! reported apart ([`HdlRun`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use serde::Deserialize;
 
@@ -125,15 +135,68 @@ impl Default for Drive {
     }
 }
 
+/// An HDL simulator running the harness of `sim/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// Icarus Verilog with `sim/harness.v`.
+    Icarus,
+    /// Verilator with `sim/verilator/harness.cpp`.
+    Verilator,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Icarus => "icarus",
+            Engine::Verilator => "verilator",
+        }
+    }
+}
+
+/// The harness compiled for one build, ready to run any number of times.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub engine: Engine,
+    /// Icarus: `icarus.vvp` in the build directory; Verilator: the cached binary.
+    pub program: PathBuf,
+    /// Wall-clock seconds spent compiling (0 when the Verilator cache had the binary).
+    pub build_secs: f64,
+    /// Verilator: the binary came from the cache and no verilator process ran.
+    pub cached: bool,
+    /// Verilator: the cache key (hex SHA-256, see [`verilator_cache_key`]); empty for Icarus.
+    pub key: String,
+}
+
+/// One run of the harness.
+#[derive(Clone, Debug)]
+pub struct HdlRun {
+    pub raster: Raster,
+    /// The harness's cycle count (its final `cycles` line).
+    pub cycles: u64,
+    /// The per-cycle port trace (format in `sim/harness.v`), when asked for.
+    pub trace: Option<String>,
+    /// Seconds spent compiling the harness (0 on a Verilator cache hit).
+    pub build_secs: f64,
+    /// Seconds spent simulating.
+    pub run_secs: f64,
+    /// The Verilator binary came from the cache.
+    pub cached: bool,
+}
+
 /// The repository's `sim/` folder (harness sources).
 pub fn harness_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sim")
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<String, String> {
+fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `cmd`; `package` is the Debian package providing it, for the install hint.
+fn run(cmd: &mut Command, what: &str, package: &str) -> Result<String, String> {
     let out = cmd.output().map_err(|e| {
         format!(
-            "cannot run {what} ({e}); install it with scripts/test.sh or apt-get install iverilog"
+            "cannot run {what} ({e}); install it with scripts/test.sh or apt-get install {package}"
         )
     })?;
     let text = format!(
@@ -144,21 +207,22 @@ fn run(cmd: &mut Command, what: &str) -> Result<String, String> {
     if out.status.success() {
         Ok(text)
     } else {
-        Err(format!("{what} failed:\n{text}"))
+        Err(format!("{what} failed ({}):\n{text}", out.status))
     }
 }
 
-/// Runs the build in `build` under Icarus Verilog for `ticks` ticks.
-pub fn run_icarus(
-    build: &Path,
-    stimulus: &Raster,
-    ticks: u64,
-    drive: Drive,
-) -> Result<(Raster, u64), String> {
+/// Compiles the harness of `engine` for the build in `build` (Verilator: through the
+/// cache at [`verilator_cache_root`]).
+pub fn compile(engine: Engine, build: &Path) -> Result<Compiled, String> {
+    match engine {
+        Engine::Icarus => compile_icarus(build),
+        Engine::Verilator => compile_verilator(build, &verilator_cache_root()),
+    }
+}
+
+fn compile_icarus(build: &Path) -> Result<Compiled, String> {
     let m = Manifest::read(build)?;
-    std::fs::write(build.join("stim.txt"), m.stimulus_lines(stimulus, ticks))
-        .map_err(|e| e.to_string())?;
-    let harness = harness_dir().join("harness.v");
+    let start = Instant::now();
     let mut cc = Command::new("iverilog");
     cc.current_dir(build)
         .arg("-g2012")
@@ -168,18 +232,301 @@ pub fn run_icarus(
         .arg(format!("-DIB={}", m.width("out_index")))
         .arg("-o")
         .arg("icarus.vvp")
-        .arg(&harness)
+        .arg(harness_dir().join("harness.v"))
         .args(&m.files);
-    run(&mut cc, "iverilog")?;
-    let mut sim = Command::new("vvp");
-    sim.current_dir(build)
-        .arg("-n")
-        .arg("icarus.vvp")
-        .arg("+stimulus=stim.txt")
-        .arg("+output=icarus_out.txt")
-        .arg(format!("+seed={}", drive.seed))
-        .arg(format!("+ready_pct={}", drive.ready_pct));
-    run(&mut sim, "vvp")?;
-    let text = std::fs::read_to_string(build.join("icarus_out.txt")).map_err(|e| e.to_string())?;
-    m.parse_output(&text)
+    run(&mut cc, "iverilog", "iverilog")?;
+    Ok(Compiled {
+        engine: Engine::Icarus,
+        program: build.join("icarus.vvp"),
+        build_secs: start.elapsed().as_secs_f64(),
+        cached: false,
+        key: String::new(),
+    })
+}
+
+impl Compiled {
+    /// Runs the compiled harness on the build in `build` (its working directory, where
+    /// the `$readmemh` images are read) for `ticks` ticks of `stimulus`. The stimulus,
+    /// output and trace files are `<engine>_stim.txt`, `<engine>_out.txt` and
+    /// `<engine>_trace.txt` in the build directory.
+    pub fn run(
+        &self,
+        build: &Path,
+        stimulus: &Raster,
+        ticks: u64,
+        drive: Drive,
+        trace: bool,
+    ) -> Result<HdlRun, String> {
+        let m = Manifest::read(build)?;
+        let name = self.engine.name();
+        let (stim, out, tr) = (
+            format!("{name}_stim.txt"),
+            format!("{name}_out.txt"),
+            format!("{name}_trace.txt"),
+        );
+        std::fs::write(build.join(&stim), m.stimulus_lines(stimulus, ticks))
+            .map_err(|e| format!("cannot write {}: {e}", build.join(&stim).display()))?;
+        let mut args = vec![
+            format!("+stimulus={stim}"),
+            format!("+output={out}"),
+            format!("+seed={}", drive.seed),
+            format!("+ready_pct={}", drive.ready_pct),
+        ];
+        if trace {
+            args.push(format!("+trace={tr}"));
+        }
+        let mut sim = match self.engine {
+            Engine::Icarus => {
+                let mut c = Command::new("vvp");
+                c.arg("-n").arg(&self.program);
+                c
+            }
+            Engine::Verilator => Command::new(&self.program),
+        };
+        sim.current_dir(build).args(&args);
+        let start = Instant::now();
+        match self.engine {
+            Engine::Icarus => run(&mut sim, "vvp", "iverilog")?,
+            Engine::Verilator => run(&mut sim, "the Verilator harness", "verilator")?,
+        };
+        let run_secs = start.elapsed().as_secs_f64();
+        let read = |f: &str| {
+            std::fs::read_to_string(build.join(f))
+                .map_err(|e| format!("cannot read {}: {e}", build.join(f).display()))
+        };
+        let (raster, cycles) = m.parse_output(&read(&out)?)?;
+        Ok(HdlRun {
+            raster,
+            cycles,
+            trace: if trace { Some(read(&tr)?) } else { None },
+            build_secs: self.build_secs,
+            run_secs,
+            cached: self.cached,
+        })
+    }
+}
+
+/// Compiles (or finds in the cache) and runs the harness of `engine` on `build`.
+pub fn run_hdl(
+    engine: Engine,
+    build: &Path,
+    stimulus: &Raster,
+    ticks: u64,
+    drive: Drive,
+    trace: bool,
+) -> Result<HdlRun, String> {
+    compile(engine, build)?.run(build, stimulus, ticks, drive, trace)
+}
+
+/// Runs the build in `build` under Icarus Verilog for `ticks` ticks.
+pub fn run_icarus(
+    build: &Path,
+    stimulus: &Raster,
+    ticks: u64,
+    drive: Drive,
+) -> Result<(Raster, u64), String> {
+    run_hdl(Engine::Icarus, build, stimulus, ticks, drive, false).map(|r| (r.raster, r.cycles))
+}
+
+/// Runs the build in `build` under Verilator for `ticks` ticks (the model is compiled
+/// once per RTL, see [`verilator_cache_root`]).
+pub fn run_verilator(
+    build: &Path,
+    stimulus: &Raster,
+    ticks: u64,
+    drive: Drive,
+) -> Result<(Raster, u64), String> {
+    run_hdl(Engine::Verilator, build, stimulus, ticks, drive, false).map(|r| (r.raster, r.cycles))
+}
+
+/// The one place that decides where compiled Verilator harnesses live:
+/// `$SPIKEFORGE_CACHE/spikeforge-verilator` when `SPIKEFORGE_CACHE` is set and not
+/// empty, else `<workspace>/target/spikeforge-verilator`; made absolute against the
+/// current directory. Each entry is `<root>/<key>/` (key: [`verilator_cache_key`]),
+/// holding the binary `Vharness`, the Verilator log `build.log` and `key.txt` (what
+/// went into the key; written last, so its presence marks a complete entry). Entries are
+/// never invalidated, only added: delete the folder to reclaim the space.
+pub fn verilator_cache_root() -> PathBuf {
+    let base = match std::env::var_os("SPIKEFORGE_CACHE") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => workspace_dir().join("target"),
+    };
+    let root = base.join("spikeforge-verilator");
+    if root.is_absolute() {
+        root
+    } else {
+        std::env::current_dir().map_or(root.clone(), |d| d.join(&root))
+    }
+}
+
+/// `verilator --version`, asked once per process.
+pub fn verilator_version() -> Result<String, String> {
+    static VERSION: OnceLock<Result<String, String>> = OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            run(
+                Command::new("verilator").arg("--version"),
+                "verilator",
+                "verilator",
+            )
+            .map(|v| v.trim().to_string())
+        })
+        .clone()
+}
+
+/// The Verilator flags that shape the binary (part of the cache key). The command adds
+/// only where things go (`-Mdir`), the build parallelism (`-j`) and the sources.
+fn verilator_flags(m: &Manifest) -> Vec<String> {
+    [
+        "--cc",
+        "--exe",
+        "--build",
+        "-O3",
+        "--prefix",
+        "Vtop",
+        "--top-module",
+        &m.top,
+        "-CFLAGS",
+        &format!("-DCB={}", m.width("in_channel")),
+        "-CFLAGS",
+        &format!("-DOB={}", m.width("out_port")),
+        "-CFLAGS",
+        &format!("-DIB={}", m.width("out_index")),
+        "-o",
+        "Vharness",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// The sources of the Verilator harness: every file of `sim/verilator/`, by name.
+fn verilator_harness_sources() -> Result<Vec<PathBuf>, String> {
+    let dir = harness_dir().join("verilator");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The cache key of the Verilator harness for `build`: the hex SHA-256 over the harness
+/// sources (`sim/verilator/*`), the Verilog files of the build (in `files.f` order, names
+/// and contents), the Verilator version string and the build flags; and a readable
+/// account of those inputs. The memory images are not part of it: `$readmemh` runs when
+/// the binary starts, in the build directory, so one binary serves any images.
+pub fn verilator_cache_key(build: &Path) -> Result<(String, String), String> {
+    use sha2::{Digest, Sha256};
+    let m = Manifest::read(build)?;
+    let mut h = Sha256::new();
+    let mut account = String::new();
+    let put = |h: &mut Sha256, tag: &str, bytes: &[u8]| {
+        for part in [tag.as_bytes(), bytes] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+    };
+    let version = verilator_version()?;
+    put(&mut h, "version", version.as_bytes());
+    account.push_str(&format!("version {version}\n"));
+    let flags = verilator_flags(&m);
+    put(&mut h, "flags", flags.join("\n").as_bytes());
+    account.push_str(&format!("flags {}\n", flags.join(" ")));
+    let sources = verilator_harness_sources()?;
+    let rtl: Vec<(String, PathBuf)> = sources
+        .iter()
+        .map(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            (format!("harness {name}"), p.clone())
+        })
+        .chain(m.files.iter().map(|f| (format!("rtl {f}"), build.join(f))))
+        .collect();
+    for (tag, path) in rtl {
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        put(&mut h, &tag, &bytes);
+        let file_hash: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        account.push_str(&format!("{tag} {file_hash}\n"));
+    }
+    let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok((key, account))
+}
+
+/// Compiles the Verilator harness for `build` into `cache_root/<key>/`, or finds it
+/// there (then no verilator process runs). Concurrent builds of one key are safe: each
+/// builds in a private folder and the first to rename it into place wins.
+pub fn compile_verilator(build: &Path, cache_root: &Path) -> Result<Compiled, String> {
+    let m = Manifest::read(build)?;
+    let (key, account) = verilator_cache_key(build)?;
+    let entry = cache_root.join(&key);
+    let binary = entry.join("Vharness");
+    let complete = |dir: &Path| dir.join("key.txt").is_file() && dir.join("Vharness").is_file();
+    if complete(&entry) {
+        return Ok(Compiled {
+            engine: Engine::Verilator,
+            program: binary,
+            build_secs: 0.0,
+            cached: true,
+            key,
+        });
+    }
+    static SERIAL: AtomicUsize = AtomicUsize::new(0);
+    let tmp = cache_root.join(format!(
+        ".{key}.{}.{}.tmp",
+        std::process::id(),
+        SERIAL.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    let build_abs = build
+        .canonicalize()
+        .map_err(|e| format!("cannot find {}: {e}", build.display()))?;
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut cmd = Command::new("verilator");
+    cmd.current_dir(&tmp)
+        .args(verilator_flags(&m))
+        .arg("-Mdir")
+        .arg("obj")
+        .arg("-j")
+        .arg(jobs.to_string())
+        .args(verilator_harness_sources()?.iter().filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "cpp" || e == "cc" || e == "cxx")
+        }))
+        .args(m.files.iter().map(|f| build_abs.join(f)));
+    let start = Instant::now();
+    let result = run(&mut cmd, "verilator", "verilator").and_then(|log| {
+        std::fs::rename(tmp.join("obj/Vharness"), tmp.join("Vharness"))
+            .map_err(|e| format!("verilator made no binary ({e}):\n{log}"))?;
+        let _ = std::fs::remove_dir_all(tmp.join("obj"));
+        std::fs::write(tmp.join("build.log"), &log).map_err(|e| e.to_string())?;
+        std::fs::write(tmp.join("key.txt"), &account).map_err(|e| e.to_string())
+    });
+    let build_secs = start.elapsed().as_secs_f64();
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if std::fs::rename(&tmp, &entry).is_err() {
+        // Another process finished the same key first (or a broken entry is in the way).
+        let _ = std::fs::remove_dir_all(&tmp);
+        if !complete(&entry) {
+            return Err(format!(
+                "cannot install the Verilator build into {}; delete that folder",
+                entry.display()
+            ));
+        }
+    }
+    Ok(Compiled {
+        engine: Engine::Verilator,
+        program: binary,
+        build_secs,
+        cached: false,
+        key,
+    })
 }
