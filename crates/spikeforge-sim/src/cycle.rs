@@ -120,6 +120,96 @@ impl Tile {
             && !(send && r.fcount != 0)
     }
 
+    /// With its inputs held, the number of edges until this tile's outputs (in_ready,
+    /// out_valid, idle) may change (at least 1; `u64::MAX` when at rest).
+    fn horizon(&self, nc: u32, in_valid: bool, out_ready: bool) -> u64 {
+        let r = &self.r;
+        let neuron = match r.nstate {
+            N_CLEAR => (nc - r.cnt) as u64,
+            N_IDLE if r.wr_pend || r.up_pend || in_valid => 1,
+            N_IDLE => u64::MAX,
+            // The search may fail at CHECK: the earliest return to IDLE.
+            N_SEARCH => r.step as u64 + 2,
+            N_CHECK if r.keys_q == r.ev_key => 1 + nc as u64,
+            N_CHECK => 1,
+            N_INTEG | N_SWEEP => (nc - r.j) as u64,
+            _ => 1,
+        };
+        let sender = match r.sstate {
+            S_IDLE => u64::MAX,
+            S_PUSH if !out_ready => u64::MAX,
+            _ => 1,
+        };
+        neuron.min(sender)
+    }
+
+    /// Advances `k` edges that all stay in `INTEG` (k < N - j) with the sender at rest:
+    /// the row's accumulations in one loop, leaving every register as `k` calls of
+    /// [`Tile::edge`] would.
+    fn advance_integ(&mut self, a: &Arch, k: u32) {
+        let o = self.r;
+        let row = (o.row as usize) << a.nb;
+        if o.wr_pend {
+            self.acc[o.wr_j as usize] = sext(((o.acc_q + o.w_q) as u64) & mask(a.vm), a.vm);
+        }
+        let (first, last) = (o.j as usize, (o.j + k - 1) as usize);
+        for s in first..last {
+            self.acc[s] = sext(
+                ((self.acc[s] + self.weights[row | s]) as u64) & mask(a.vm),
+                a.vm,
+            );
+        }
+        let r = &mut self.r;
+        r.acc_q = self.acc[last];
+        r.st_q = self.state[last];
+        r.np_q = self.params[last];
+        r.w_q = self.weights[row | last];
+        r.keys_q = self.keys[0];
+        r.buf_q = self.spikes[o.sk as usize];
+        r.wr_pend = true;
+        r.wr_j = last as u32;
+        r.up_pend = false;
+        r.up_j = last as u32;
+        r.j = o.j + k;
+    }
+
+    /// Advances `k` edges that all stay in `SWEEP` (k < N - j) with the sender at rest:
+    /// the neuron updates in one loop, exactly as `k` calls of [`Tile::edge`].
+    fn advance_sweep(&mut self, a: &Arch, k: u32) {
+        let nc = 1u32 << a.nb;
+        let o = self.r;
+        let row = (o.row as usize) << a.nb;
+        let mut r = o;
+        // Each edge updates the slot read at the previous edge, then reads the next.
+        let mut pending = o.up_pend.then_some(o.up_j);
+        for s in o.j..o.j + k {
+            r.buf_q = self.spikes[o.sk as usize];
+            if let Some(u) = pending {
+                let (fire, new) = Self::update(&r, a.vm);
+                self.acc[u as usize] = 0;
+                self.state[u as usize] = new;
+                if fire {
+                    self.spikes[(r.fcount & (nc - 1)) as usize] = r.np_q.key;
+                    r.fcount += 1;
+                }
+            }
+            let s = s as usize;
+            r.acc_q = self.acc[s];
+            r.st_q = self.state[s];
+            r.np_q = self.params[s];
+            pending = Some(s as u32);
+        }
+        let last = o.j + k - 1;
+        r.w_q = self.weights[row | last as usize];
+        r.keys_q = self.keys[0];
+        r.wr_pend = false;
+        r.wr_j = last;
+        r.up_pend = true;
+        r.up_j = last;
+        r.j = o.j + k;
+        self.r = r;
+    }
+
     /// The neuron update of the slot read last cycle: (fire, new {ref, v}).
     fn update(r: &TileRegs, vm: u32) -> (bool, (u8, i64)) {
         let p = r.np_q;
@@ -443,17 +533,51 @@ impl Ports {
     }
 }
 
-/// Per-cycle working vectors, kept between cycles to avoid allocating.
+/// The combinational values of one cycle, in vectors kept between cycles.
 #[derive(Default)]
 struct Scratch {
+    /// Routers with a packet or something offered to them, with their links this cycle.
+    active: Vec<(usize, [bool; 5], [(bool, u32); 5])>,
     offers: Vec<RouterOffer>,
+    touts: Vec<TileOut>,
+    /// Per tile: (in_valid, in_data, out_ready) from its router.
     tile_in: Vec<(bool, u32, bool)>,
     ready_before: Vec<[bool; 5]>,
+    quiet: bool,
+    consumed: bool,
+}
+
+/// The neighbour slot and the port it receives on, for port `p` of router `slot` on a
+/// `w` x `h` mesh.
+fn neighbour(w: usize, h: usize, slot: usize, p: usize) -> Option<(usize, usize)> {
+    let (x, y) = (slot % w, slot / w);
+    match p {
+        0 if y > 0 => Some((slot - w, 2)),
+        1 if x + 1 < w => Some((slot + 1, 3)),
+        2 if y + 1 < h => Some((slot + w, 0)),
+        3 if x > 0 => Some((slot - 1, 1)),
+        _ => None,
+    }
+}
+
+/// What a router port is wired to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Link {
+    /// Port `1` of router `0`.
+    Mesh(usize, usize),
+    /// The tile of this slot (local port).
+    Tile(usize),
+    /// The host link.
+    Host,
+    /// Tied off.
+    None,
 }
 
 /// The generated hardware of one plan, ready to be clocked.
 pub struct Hardware {
     a: Arch,
+    /// Per router and port, what it is wired to (fixed at construction).
+    wiring: Vec<[Link; 5]>,
     tiles: Vec<Tile>,
     /// Tile index of each mesh slot.
     tile_at: Vec<Option<usize>>,
@@ -578,12 +702,26 @@ impl Hardware {
             .iter()
             .position(|&p| p == plan.host.port)
             .expect("a port");
+        let host = ((plan.host.y * a.w + plan.host.x) as usize, host_port);
+        let wiring = (0..slots)
+            .map(|slot| {
+                std::array::from_fn(|port| {
+                    match neighbour(a.w as usize, a.h as usize, slot, port) {
+                        Some((ns, np)) => Link::Mesh(ns, np),
+                        None if port == 4 => tile_at[slot].map_or(Link::None, Link::Tile),
+                        None if (slot, port) == host => Link::Host,
+                        None => Link::None,
+                    }
+                })
+            })
+            .collect();
         Hardware {
             a,
+            wiring,
             tiles,
             tile_at,
             routers,
-            host: ((plan.host.y * a.w + plan.host.x) as usize, host_port),
+            host,
             channel_rom,
             decode,
             group_shift: plan.keys.group_shift,
@@ -594,91 +732,81 @@ impl Hardware {
         }
     }
 
-    /// The neighbour slot and the port it receives on, for port `p` of `slot`.
-    fn neighbour(&self, slot: usize, p: usize) -> Option<(usize, usize)> {
-        let (w, h) = (self.a.w as usize, self.a.h as usize);
-        let (x, y) = (slot % w, slot / w);
-        match p {
-            0 if y > 0 => Some((slot - w, 2)),
-            1 if x + 1 < w => Some((slot + 1, 3)),
-            2 if y + 1 < h => Some((slot + w, 0)),
-            3 if x > 0 => Some((slot - 1, 1)),
-            _ => None,
-        }
-    }
-
-    /// One cycle: computes the port values the host sees before the edge (given the
-    /// host's inputs in `p`), then clocks every register. Returns the completed ports.
-    fn cycle(&mut self, mut p: Ports, scratch: &mut Scratch) -> Ports {
-        let Scratch {
-            offers,
-            tile_in,
-            ready_before,
-        } = scratch;
+    /// Computes every combinational value of this cycle from the registers: what the
+    /// routers offer, what each tile sees and shows, and the top's ports (given the
+    /// host's inputs in `p`).
+    fn prepare(&self, mut p: Ports, sc: &mut Scratch) -> Ports {
         let sweep = self.tstate == T_SWEEP;
-        let send = self.tstate == T_SEND;
         let (hs, hp) = self.host;
-        // Register-only combinational values.
-        offers.clear();
-        offers.extend(self.routers.iter().map(|r| {
+        sc.offers.clear();
+        sc.offers.extend(self.routers.iter().map(|r| {
             if r.empty() {
                 RouterOffer::default()
             } else {
                 r.offer()
             }
         }));
-        let touts: Vec<TileOut> = self.tiles.iter().map(|t| t.outputs(sweep)).collect();
-        let quiet = !self.inj_valid
-            && touts.iter().all(|t| t.idle)
+        sc.touts.clear();
+        sc.touts.extend(self.tiles.iter().map(|t| t.outputs(sweep)));
+        sc.ready_before.clear();
+        sc.ready_before.extend(
+            self.routers
+                .iter()
+                .map(|r| std::array::from_fn::<bool, 5, _>(|q| r.in_ready(q))),
+        );
+        sc.tile_in.clear();
+        sc.tile_in.resize(self.tiles.len(), (false, 0, false));
+        for (slot, t) in self.tile_at.iter().enumerate() {
+            if let Some(t) = *t {
+                let o = &sc.offers[slot];
+                sc.tile_in[t] = (o.valid[4], o.data[4], sc.ready_before[slot][4]);
+            }
+        }
+        sc.quiet = !self.inj_valid
+            && sc.touts.iter().all(|t| t.idle)
             && self.routers.iter().all(Router::empty);
-        let host_ready = self.routers[hs].in_ready(hp);
-        let consumed = self.inj_valid && (host_ready || self.chan_q.is_none());
-        p.in_ready = self.tstate == T_IDLE && (!self.inj_valid || consumed);
+        sc.consumed = self.inj_valid && (sc.ready_before[hs][hp] || self.chan_q.is_none());
+        sc.active.clear();
+        for slot in 0..self.routers.len() {
+            if !self.routers[slot].empty() || self.routers_feed(slot, sc) {
+                let (ready, inp) = self.links(slot, &p, sc);
+                sc.active.push((slot, ready, inp));
+            }
+        }
+        p.in_ready = self.tstate == T_IDLE && (!self.inj_valid || sc.consumed);
         p.busy = self.tstate != T_IDLE;
         p.tick_done = self.tick_done;
-        p.out_valid = offers[hs].valid[hp];
+        p.out_valid = sc.offers[hs].valid[hp];
         (p.out_port, p.out_index) = (0, 0);
         if p.out_valid {
-            let key = offers[hs].data[hp];
+            let key = sc.offers[hs].data[hp];
             if let Some(&(port, first)) = self.decode.get(&(key >> self.group_shift)) {
                 p.out_port = port;
                 let idx = key & (mask(self.group_shift) as u32);
                 p.out_index = (first + idx) & (mask(self.a.ib) as u32);
             }
         }
-        // What each tile sees of its router before the edge.
-        tile_in.clear();
-        tile_in.extend(self.tiles.iter().map(|_| (false, 0u32, false)));
-        for (slot, t) in self.tile_at.iter().enumerate() {
-            if let Some(t) = *t {
-                let o = &offers[slot];
-                tile_in[t] = (o.valid[4], o.data[4], self.routers[slot].in_ready(4));
-            }
-        }
-        // Readiness of every router input before the edge (routers are clocked one after
-        // another below, so it must not be read from a neighbour already clocked).
-        ready_before.clear();
-        ready_before.extend(
-            self.routers
-                .iter()
-                .map(|r| std::array::from_fn::<bool, 5, _>(|q| r.in_ready(q))),
-        );
-        // Edges: routers (inputs from neighbours' offers, readiness from their FIFOs).
-        for slot in 0..self.routers.len() {
-            let mut ready = [false; 5];
-            let mut inp = [(false, 0u32); 5];
-            for port in 0..5 {
-                if let Some((ns, np)) = self.neighbour(slot, port) {
-                    ready[port] = ready_before[ns][np];
-                    if offers[ns].valid[np] {
-                        inp[port] = (true, offers[ns].data[np]);
+        p
+    }
+
+    /// What arrives on each input of router `slot`, and whether each of its outputs
+    /// is taken, this cycle.
+    fn links(&self, slot: usize, p: &Ports, sc: &Scratch) -> ([bool; 5], [(bool, u32); 5]) {
+        let mut ready = [false; 5];
+        let mut inp = [(false, 0u32); 5];
+        for (port, link) in self.wiring[slot].iter().enumerate() {
+            match *link {
+                Link::Mesh(ns, np) => {
+                    ready[port] = sc.ready_before[ns][np];
+                    if sc.offers[ns].valid[np] {
+                        inp[port] = (true, sc.offers[ns].data[np]);
                     }
-                } else if port == 4 {
-                    if let Some(t) = self.tile_at[slot] {
-                        ready[port] = touts[t].in_ready;
-                        inp[port] = (touts[t].out_valid, touts[t].out_data);
-                    }
-                } else if (slot, port) == self.host {
+                }
+                Link::Tile(t) => {
+                    ready[port] = sc.touts[t].in_ready;
+                    inp[port] = (sc.touts[t].out_valid, sc.touts[t].out_data);
+                }
+                Link::Host => {
                     ready[port] = p.out_ready;
                     if self.inj_valid {
                         if let Some(k) = self.chan_q {
@@ -686,21 +814,103 @@ impl Hardware {
                         }
                     }
                 }
-            }
-            let idle = self.routers[slot].empty() && inp.iter().all(|i| !i.0);
-            if !idle || p.rst {
-                let offer = offers[slot];
-                self.routers[slot].edge(p.rst, &offer, ready, inp);
+                Link::None => {}
             }
         }
-        // Tiles.
+        (ready, inp)
+    }
+
+    /// If nothing but the tiles' own pipelines can change for a while (no link
+    /// transfers, the top waits on a barrier or the host, no packet is offered to the
+    /// host), the number of cycles until some tile's outputs may change; else None.
+    fn horizon(&self, p: &Ports, sc: &Scratch) -> Option<u64> {
+        if p.rst || p.out_valid || (p.in_valid && p.in_ready) || self.tick_done {
+            return None;
+        }
+        let top_waits = match self.tstate {
+            T_CLEAR | T_DRAIN | T_SWEPT | T_SENT => !sc.quiet,
+            T_IDLE => !p.tick,
+            _ => false,
+        };
+        if !top_waits || (self.inj_valid && sc.consumed) {
+            return None;
+        }
+        for (slot, ready, inp) in &sc.active {
+            let offer = &sc.offers[*slot];
+            for q in 0..5 {
+                if (offer.valid[q] && ready[q]) || (inp[q].0 && sc.ready_before[*slot][q]) {
+                    return None;
+                }
+            }
+        }
+        let mut h = u64::MAX;
+        for (t, tile) in self.tiles.iter().enumerate() {
+            let (in_valid, _, out_ready) = sc.tile_in[t];
+            h = h.min(tile.horizon(self.a.nc(), in_valid, out_ready));
+            if h <= 1 {
+                return None;
+            }
+        }
+        Some(h)
+    }
+
+    /// Whether anything is offered into router `slot` by a neighbour, its tile or the host.
+    fn routers_feed(&self, slot: usize, sc: &Scratch) -> bool {
+        self.wiring[slot].iter().any(|link| match *link {
+            Link::Mesh(ns, np) => sc.offers[ns].valid[np],
+            Link::Tile(t) => sc.touts[t].out_valid,
+            Link::Host => self.inj_valid,
+            Link::None => false,
+        })
+    }
+
+    /// Advances every busy tile by `k` cycles in which, by [`Hardware::horizon`],
+    /// nothing outside the tiles changes.
+    fn advance(&mut self, k: u64, sc: &Scratch) {
         for (t, tile) in self.tiles.iter_mut().enumerate() {
-            let (in_valid, in_data, out_ready) = tile_in[t];
+            let (in_valid, in_data, out_ready) = sc.tile_in[t];
+            let mut left = k;
+            while left > 0 && !tile.resting(in_valid, false, false) {
+                let sender_rests =
+                    tile.r.sstate == S_IDLE || (tile.r.sstate == S_PUSH && !out_ready);
+                match tile.r.nstate {
+                    // The horizon keeps the stretch short of the end of the row or sweep.
+                    N_INTEG if sender_rests => {
+                        tile.advance_integ(&self.a, left as u32);
+                        left = 0;
+                    }
+                    N_SWEEP if sender_rests => {
+                        tile.advance_sweep(&self.a, left as u32);
+                        left = 0;
+                    }
+                    _ => {
+                        tile.edge(&self.a, false, (in_valid, in_data), out_ready, false, false);
+                        left -= 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Clocks every register once, given this cycle's combinational values.
+    fn clock(&mut self, p: &Ports, sc: &Scratch) {
+        let sweep = self.tstate == T_SWEEP;
+        let send = self.tstate == T_SEND;
+        if p.rst {
+            for r in &mut self.routers {
+                r.edge(true, &RouterOffer::default(), [false; 5], [(false, 0); 5]);
+            }
+        }
+        for (slot, ready, inp) in &sc.active {
+            let offer = sc.offers[*slot];
+            self.routers[*slot].edge(p.rst, &offer, *ready, *inp);
+        }
+        for (t, tile) in self.tiles.iter_mut().enumerate() {
+            let (in_valid, in_data, out_ready) = sc.tile_in[t];
             if p.rst || !tile.resting(in_valid, sweep, send) {
                 tile.edge(&self.a, p.rst, (in_valid, in_data), out_ready, sweep, send);
             }
         }
-        // The top.
         let accept = p.in_valid && p.in_ready;
         if accept {
             self.chan_q = self.channel_rom[(p.in_channel as usize) & (self.channel_rom.len() - 1)];
@@ -709,10 +919,11 @@ impl Hardware {
             self.tstate = T_CLEAR;
             self.tick_done = false;
             self.inj_valid = false;
-            return p;
+            return;
         }
+        let quiet = sc.quiet;
         self.tick_done = false;
-        self.inj_valid = accept || (self.inj_valid && !consumed);
+        self.inj_valid = accept || (self.inj_valid && !sc.consumed);
         self.tstate = match self.tstate {
             T_CLEAR if quiet => T_IDLE,
             T_IDLE if p.tick => T_DRAIN,
@@ -727,7 +938,6 @@ impl Hardware {
             s @ (T_CLEAR | T_IDLE | T_DRAIN | T_SWEPT | T_SENT) => s,
             _ => T_IDLE,
         };
-        p
     }
 }
 
@@ -822,7 +1032,39 @@ pub fn run(
         if cycles >= drive.max_cycles {
             return Err(format!("the cycle simulator gave up after {cycles} cycles"));
         }
-        let p = hw.cycle(ports, &mut scratch);
+        let p = hw.prepare(ports, &mut scratch);
+        // A stretch in which only tile pipelines move: jump to its last cycle, keeping
+        // the harness's out_ready stream (and the trace lines it makes) exact.
+        let harness_waits = match phase {
+            Phase::Wait => p.busy,
+            Phase::Feed => !p.in_ready,
+            Phase::Run => !p.tick_done,
+            _ => false,
+        };
+        if harness_waits {
+            if let Some(h) = hw.horizon(&p, &scratch) {
+                let skip = (h - 1).min(drive.max_cycles.saturating_sub(cycles + 1));
+                if skip > 0 {
+                    hw.advance(skip, &scratch);
+                    let mut q = p;
+                    for _ in 0..skip {
+                        if let Some(text) = text.as_mut() {
+                            if last != Some(q) {
+                                text.push_str(&q.trace_line(cycles));
+                                text.push('\n');
+                                last = Some(q);
+                            }
+                        }
+                        q.out_ready = lfsr % 100 < drive.ready_pct;
+                        lfsr =
+                            (lfsr << 1) | (((lfsr >> 31) ^ (lfsr >> 21) ^ (lfsr >> 1) ^ lfsr) & 1);
+                        cycles += 1;
+                    }
+                    ports.out_ready = q.out_ready;
+                    continue;
+                }
+            }
+        }
         if let Some(text) = text.as_mut() {
             if last != Some(p) {
                 text.push_str(&p.trace_line(cycles));
@@ -844,6 +1086,7 @@ pub fn run(
         let mut next = p;
         next.out_ready = lfsr % 100 < drive.ready_pct;
         lfsr = (lfsr << 1) | (((lfsr >> 31) ^ (lfsr >> 21) ^ (lfsr >> 1) ^ lfsr) & 1);
+        hw.clock(&p, &scratch);
         match phase {
             Phase::Reset if cycles == 2 => {
                 next.rst = false;
