@@ -8,9 +8,10 @@
 
 use std::path::Path;
 
+use spikeforge::sim::Raster;
 use spikeforge_frontend::load_design;
 use spikeforge_ir::diagnostic::render;
-use spikeforge_ir::{Code, Diagnostic, Severity, Style};
+use spikeforge_ir::{Code, Diagnostic, Severity, Source, Style};
 
 macro_rules! snapshot_cases {
     ($($test:ident => $path:literal;)*) => {
@@ -53,6 +54,64 @@ snapshot_cases! {
     no_output => "tests/warnings/no_output--no-output-population.toml";
     unobserved_population => "tests/warnings/unobserved_population--hidden-layer.toml";
     accumulator_may_wrap => "tests/warnings/accumulator_may_wrap--wide-fan-in.toml";
+}
+
+/// The stimulus codes: each with a stimulus for worked case 1 (input `in`, one channel)
+/// in a 4-tick run, rendered with the stimulus as the source, as `spikeforge sim` does.
+macro_rules! stimulus_cases {
+    ($($test:ident => $text:literal;)*) => {
+        /// Each stimulus code with the stimulus that shows it.
+        const STIMULUS_CASES: &[(&str, &str)] = &[$((stringify!($test), $text),)*];
+        $(
+            #[test]
+            fn $test() {
+                stimulus_snapshot(stringify!($test), $text);
+            }
+        )*
+    };
+}
+
+stimulus_cases! {
+    stimulus_header => "time,port,index\n0,in,0\n";
+    stimulus_syntax => "tick,port,index\n0,in,0\n1;in;0\n";
+    unknown_port => "tick,port,index\n0,in,0\n1,input,0\n";
+    channel_out_of_range => "tick,port,index\n0,in,0\n1,in,1\n";
+    unsorted_rows => "tick,port,index\n0,in,0\n2,in,0\n1,in,0\n";
+    duplicate_row => "tick,port,index\n0,in,0\n1,in,0\n1,in,0\n";
+    tick_beyond_run => "tick,port,index\n0,in,0\n3,in,0\n4,in,0\n";
+}
+
+/// The design the stimulus cases are read against, and the run's length.
+const STIMULUS_DESIGN: &str = "designs/case1_integrate.toml";
+const STIMULUS_TICKS: u64 = 4;
+
+fn stimulus_snapshot(code: &str, text: &str) {
+    let code = code_named(code);
+    let circuit = load_design(Path::new(STIMULUS_DESIGN))
+        .result
+        .expect("the design loads");
+    let source = Source::new(format!("{}.csv", code.as_str()), text);
+    let diags = match Raster::parse_stimulus(&source, &circuit, Some(STIMULUS_TICKS)) {
+        Ok(_) => panic!("{code}: the stimulus was accepted"),
+        Err(d) => d,
+    };
+    let with_code: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == code).collect();
+    let [d] = with_code[..] else {
+        panic!("{code}: expected exactly one {code} diagnostic, got:\n{diags:#?}");
+    };
+    assert_eq!(d.severity, code.severity());
+    assert!(!d.labels.is_empty(), "{code} has no label");
+    assert!(
+        d.labels[0].primary,
+        "{code}: the first label is not primary"
+    );
+    for l in &d.labels {
+        assert!(
+            l.span.start <= l.span.end && l.span.end <= text.len(),
+            "{code}: label {l:?} lies outside the file"
+        );
+    }
+    insta::assert_snapshot!(code.as_str(), render(d, Some(&source), Style::Plain));
 }
 
 fn code_named(name: &str) -> Code {
@@ -101,18 +160,10 @@ fn snapshot(code: &str, path: &str) {
     insta::assert_snapshot!(code.as_str(), text);
 }
 
-/// Codes raised by crates this package's tests cannot call (the stimulus reader of
-/// spikeforge-sim and spikeforge-pnr are not dependencies of the root package), so they
-/// have no case here yet. This list may only shrink: a code on it that gains a case, or
-/// a code missing from both, fails `every_code_has_a_snapshot_case`.
+/// Codes with no case here (the place-and-route codes have theirs in
+/// tests/pnr_diagnostics.rs). This list may only shrink: a code on it that gains a case,
+/// or a code missing from both, fails `every_code_has_a_snapshot_case`.
 const WITHOUT_CASE_YET: &[&str] = &[
-    "stimulus_header",
-    "stimulus_syntax",
-    "unknown_port",
-    "channel_out_of_range",
-    "unsorted_rows",
-    "duplicate_row",
-    "tick_beyond_run",
     "mesh_overflow",
     "axon_overflow",
     "table_overflow",
@@ -121,10 +172,14 @@ const WITHOUT_CASE_YET: &[&str] = &[
 
 #[test]
 fn every_code_has_a_snapshot_case() {
+    let has_case = |c: &str| {
+        CASES.iter().any(|(name, _)| *name == c)
+            || STIMULUS_CASES.iter().any(|(name, _)| *name == c)
+    };
     let missing: Vec<_> = Code::ALL
         .iter()
         .map(|c| c.as_str())
-        .filter(|c| !CASES.iter().any(|(name, _)| name == c))
+        .filter(|c| !has_case(c))
         .filter(|c| !WITHOUT_CASE_YET.contains(c))
         .collect();
     assert!(
@@ -134,13 +189,13 @@ fn every_code_has_a_snapshot_case() {
     for name in WITHOUT_CASE_YET {
         code_named(name);
         assert!(
-            !CASES.iter().any(|(c, _)| c == name),
+            !has_case(name),
             "`{name}` has a case now; remove it from WITHOUT_CASE_YET"
         );
     }
     // And the other way round: no case for a code that no longer exists, and no
     // snapshot left behind by one.
-    for (name, _) in CASES {
+    for (name, _) in CASES.iter().chain(STIMULUS_CASES) {
         code_named(name);
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
@@ -150,10 +205,7 @@ fn every_code_has_a_snapshot_case() {
             .strip_prefix("diagnostics__")
             .and_then(|f| f.strip_suffix(".snap"))
         {
-            assert!(
-                CASES.iter().any(|(name, _)| *name == code),
-                "stale snapshot tests/snapshots/{file}"
-            );
+            assert!(has_case(code), "stale snapshot tests/snapshots/{file}");
         }
     }
 }

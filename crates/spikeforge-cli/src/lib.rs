@@ -7,6 +7,9 @@ pub mod build;
 mod cmd_build;
 mod cmd_check;
 mod cmd_place;
+mod cmd_sim;
+mod cmd_stimulus;
+pub mod cmd_verify;
 mod report;
 
 use std::path::PathBuf;
@@ -81,6 +84,88 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Writes a seeded Bernoulli stimulus raster for a design.
+    ///
+    /// Every channel of every input spikes in every tick with probability --rate. The
+    /// file (CSV: tick,port,index) is written atomically.
+    Stimulus {
+        /// The design file (TOML).
+        design: PathBuf,
+        /// Probability that a channel spikes in a tick, 0 to 1.
+        #[arg(long, allow_negative_numbers = true)]
+        rate: f64,
+        /// Ticks to generate (at least 1).
+        #[arg(long)]
+        ticks: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The raster file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print nothing but errors.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Runs a design on a stimulus with one engine and writes the output raster.
+    ///
+    /// Engines: functional (the golden model), cycle (the cycle-accurate simulator of
+    /// the generated hardware), verilator and icarus (the emitted RTL, built into a
+    /// temporary folder). --vcd writes the top's port trace as a waveform.
+    Sim {
+        /// The design file (TOML).
+        design: PathBuf,
+        /// The stimulus raster (CSV: tick,port,index).
+        #[arg(long)]
+        stimulus: PathBuf,
+        /// Ticks to run.
+        #[arg(long)]
+        ticks: u64,
+        /// functional, cycle, verilator or icarus.
+        #[arg(long, default_value = "functional", value_parser = ["functional", "cycle", "verilator", "icarus"])]
+        engine: String,
+        /// The output raster file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the port trace as VCD (cycle, verilator and icarus).
+        #[arg(long)]
+        vcd: Option<PathBuf>,
+        /// Seed of the host's output backpressure (hardware engines).
+        #[arg(long, default_value_t = 1)]
+        seed: u32,
+        /// Percentage of cycles in which the host takes output spikes, 1 to 100.
+        #[arg(long, default_value_t = 100)]
+        ready_pct: u32,
+        /// No progress display and no summary line.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Runs several engines on a stimulus and checks that they agree.
+    ///
+    /// Compares the output rasters of every engine and the per-cycle port traces and
+    /// cycle counts of cycle, verilator and icarus; names the first divergence. Exits 0
+    /// only when all agree.
+    Verify {
+        /// The design file (TOML).
+        design: PathBuf,
+        /// The stimulus raster (CSV: tick,port,index).
+        #[arg(long)]
+        stimulus: PathBuf,
+        /// Ticks to run.
+        #[arg(long)]
+        ticks: u64,
+        /// Comma-separated engines; the first is the reference [default: all four].
+        #[arg(long)]
+        engines: Option<String>,
+        /// Seed of the host's output backpressure (hardware engines).
+        #[arg(long, default_value_t = 1)]
+        seed: u32,
+        /// Percentage of cycles in which the host takes output spikes, 1 to 100.
+        #[arg(long, default_value_t = 100)]
+        ready_pct: u32,
+        /// No progress display and no table.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Writes a synthetic design (ff-deep, ff-wide, recurrent, random, conv) as TOML.
     Gen {
         /// ff-deep, ff-wide, recurrent, random or conv.
@@ -153,6 +238,52 @@ pub fn main() -> ExitCode {
             seed,
             out,
         } => cmd_place::gen(&kind, neurons, seed, &out),
+        Command::Stimulus {
+            design,
+            rate,
+            ticks,
+            seed,
+            out,
+            quiet,
+        } => cmd_stimulus::run(&design, rate, ticks, seed, &out, quiet),
+        Command::Sim {
+            design,
+            stimulus,
+            ticks,
+            engine,
+            out,
+            vcd,
+            seed,
+            ready_pct,
+            quiet,
+        } => cmd_sim::run(&cmd_sim::SimArgs {
+            design,
+            stimulus,
+            ticks,
+            engine,
+            out,
+            vcd,
+            seed,
+            ready_pct,
+            quiet,
+        }),
+        Command::Verify {
+            design,
+            stimulus,
+            ticks,
+            engines,
+            seed,
+            ready_pct,
+            quiet,
+        } => cmd_verify::run(&cmd_verify::VerifyArgs {
+            design,
+            stimulus,
+            ticks,
+            engines,
+            seed,
+            ready_pct,
+            quiet,
+        }),
     };
     if ok {
         ExitCode::SUCCESS

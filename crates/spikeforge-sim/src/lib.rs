@@ -8,6 +8,7 @@ pub mod functional;
 pub mod hdl;
 pub mod raster;
 pub mod stimulus;
+pub mod vcd;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,16 @@ use spikeforge_ir::Circuit;
 /// circuit's inputs (as [`Raster::parse_stimulus`] guarantees), and returns the output
 /// raster: the spikes of every output population, by population name.
 pub fn run_functional(circuit: &Circuit, stimulus: &Raster, ticks: u64) -> Raster {
+    run_functional_with(circuit, stimulus, ticks, |_| {})
+}
+
+/// [`run_functional`], calling `done(t)` after each tick with the number of ticks run.
+pub fn run_functional_with(
+    circuit: &Circuit,
+    stimulus: &Raster,
+    ticks: u64,
+    mut done: impl FnMut(u64),
+) -> Raster {
     let mut model = FunctionalModel::new(circuit);
     let input_index: BTreeMap<&str, usize> = circuit
         .inputs()
@@ -50,6 +61,7 @@ pub fn run_functional(circuit: &Circuit, stimulus: &Raster, ticks: u64) -> Raste
                 index: j,
             }));
         }
+        done(tick + 1);
     }
     Raster::from_spikes(spikes)
 }
