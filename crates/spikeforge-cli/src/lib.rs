@@ -181,8 +181,20 @@ enum Command {
     },
 }
 
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`spikeforge check x | head`)
+/// would panic; restore the default action so the process ends quietly, as Unix tools do.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the default is async-signal-safe and
+    // done once, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Runs the command line on the process's arguments.
 pub fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -217,8 +217,12 @@ fn sp<T>(s: &Spanned<T>) -> Span {
 }
 
 fn lower(doc: DesignToml, base: &Path) -> Result<Circuit, Diagnostics> {
-    let (hardware, hw_spans) = hardware(doc.hardware.as_ref());
+    let mut problems = Vec::new();
+    let (hardware, hw_spans) = hardware(doc.hardware.as_ref(), &mut problems);
     let mut d = Design::with_hardware(doc.name.get_ref().clone(), hardware);
+    for p in problems {
+        d.report(p);
+    }
     d.set_span(Owner::Design, Field::Name, sp(&doc.name));
     for (field, span) in hw_spans {
         d.set_span(Owner::Hardware, field, span);
@@ -280,7 +284,10 @@ fn hw_spans_get(
     hw.and_then(|h| key(h.get_ref())).map(sp)
 }
 
-fn hardware(hw: Option<&Spanned<HardwareToml>>) -> (Hardware, Vec<(Field, Span)>) {
+fn hardware(
+    hw: Option<&Spanned<HardwareToml>>,
+    problems: &mut Vec<Diagnostic>,
+) -> (Hardware, Vec<(Field, Span)>) {
     let mut out = Hardware::default();
     let mut spans = Vec::new();
     let Some(hw) = hw else { return (out, spans) };
@@ -306,7 +313,16 @@ fn hardware(hw: Option<&Spanned<HardwareToml>>) -> (Hardware, Vec<(Field, Span)>
     );
     set(&mut out.weight_bits, &hw.weight_bits, Field::WeightBits);
     if let Some(m) = &hw.mesh {
-        out.mesh = Some(*m.get_ref());
+        match m.get_ref()[..] {
+            [w, h] => out.mesh = Some((w, h)),
+            ref v => problems.push(
+                Diagnostic::new(
+                    Code::WrongType,
+                    format!("`mesh` has {} values; it is [width, height]", v.len()),
+                )
+                .label(Some(sp(m)), "expected two integers, like [4, 4]"),
+            ),
+        }
         spans.push((Field::Mesh, sp(m)));
     }
     (out, spans)

@@ -24,7 +24,8 @@ pub struct DesignToml {
 pub struct HardwareToml {
     pub tile_neurons: Option<Spanned<i64>>,
     pub tile_axons: Option<Spanned<i64>>,
-    pub mesh: Option<Spanned<(i64, i64)>>,
+    /// `[W, H]`; its length is checked when lowering (serde would drop extra values).
+    pub mesh: Option<Spanned<Vec<i64>>>,
     pub table_entries: Option<Spanned<i64>>,
     pub membrane_bits: Option<Spanned<i64>>,
     pub weight_bits: Option<Spanned<i64>>,

@@ -55,7 +55,7 @@ codes! {
     TomlSyntax => "toml_syntax", Error,
         "fix the TOML syntax at the marked place";
     NestingTooDeep => "nesting_too_deep", Error,
-        "designs use at most three levels of nesting (weights = [[...]]); flatten the marked value";
+        "design values nest at most two arrays deep (weights = [[...], ...]); this value nests far deeper than the parser accepts";
     UnknownKey => "unknown_key", Error,
         "remove the key or correct its spelling; docs/design-format.md lists every key";
     MissingKey => "missing_key", Error,

@@ -188,10 +188,6 @@ pub fn harness_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sim")
 }
 
-fn workspace_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// Runs `cmd`; `package` is the Debian package providing it, for the install hint.
 fn run(cmd: &mut Command, what: &str, package: &str) -> Result<String, String> {
     let out = cmd.output().map_err(|e| {
@@ -340,23 +336,35 @@ pub fn run_verilator(
 }
 
 /// The one place that decides where compiled Verilator harnesses live:
-/// `$SPIKEFORGE_CACHE/spikeforge-verilator` when `SPIKEFORGE_CACHE` is set and not
-/// empty, else `<workspace>/target/spikeforge-verilator`; made absolute against the
-/// current directory. Each entry is `<root>/<key>/` (key: [`verilator_cache_key`]),
+/// `<base>/spikeforge-verilator`, where `<base>` is `$SPIKEFORGE_CACHE` when set and not
+/// empty, else `$XDG_CACHE_HOME/spikeforge`, else `$HOME/.cache/spikeforge`, else the
+/// temporary folder's `spikeforge-cache`; made absolute against the current directory. Each entry is `<root>/<key>/` (key: [`verilator_cache_key`]),
 /// holding the binary `Vharness`, the Verilator log `build.log` and `key.txt` (what
 /// went into the key; written last, so its presence marks a complete entry). Entries are
 /// never invalidated, only added: delete the folder to reclaim the space.
 pub fn verilator_cache_root() -> PathBuf {
-    let base = match std::env::var_os("SPIKEFORGE_CACHE") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => workspace_dir().join("target"),
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
     };
+    let base = var("SPIKEFORGE_CACHE")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("spikeforge")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache").join("spikeforge")))
+        .unwrap_or_else(|| std::env::temp_dir().join("spikeforge-cache"));
     let root = base.join("spikeforge-verilator");
     if root.is_absolute() {
         root
     } else {
         std::env::current_dir().map_or(root.clone(), |d| d.join(&root))
     }
+}
+
+/// A Verilog file without its leading comment lines (the generator's header).
+fn without_header(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    let body: Vec<&str> = text.lines().skip_while(|l| l.starts_with("//")).collect();
+    body.join("\n").into_bytes()
 }
 
 /// `verilator --version`, asked once per process.
@@ -446,6 +454,13 @@ pub fn verilator_cache_key(build: &Path) -> Result<(String, String), String> {
     for (tag, path) in rtl {
         let bytes =
             std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        // The header comment of emitted files names the design input's digest, which
+        // does not change the hardware: leave it out, so equal RTL shares one model.
+        let bytes = if tag.starts_with("rtl ") {
+            without_header(&bytes)
+        } else {
+            bytes
+        };
         put(&mut h, &tag, &bytes);
         let file_hash: String = Sha256::digest(&bytes)
             .iter()

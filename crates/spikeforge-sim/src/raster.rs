@@ -136,8 +136,9 @@ fn parse(
                 Diagnostic::new(
                     Code::StimulusSyntax,
                     format!(
-                        "line {line_no} has {} fields, not 3 (tick,port,index)",
-                        fields.len()
+                        "line {line_no} has {} field{}, not 3 (tick,port,index)",
+                        fields.len(),
+                        if fields.len() == 1 { "" } else { "s" }
                     ),
                 )
                 .label(span, "malformed line"),
@@ -172,7 +173,10 @@ fn parse(
                 &mut diags,
                 Diagnostic::new(
                     Code::ChannelOutOfRange,
-                    format!("line {line_no}: channel {index} of `{port}`, which has {channels} channels"),
+                    format!(
+                        "line {line_no}: channel {index} of `{port}`, which has {channels} channel{}",
+                        if channels == 1 { "" } else { "s" }
+                    ),
                 )
                 .label(span, format!("allowed: 0..={}", channels - 1)),
             );
