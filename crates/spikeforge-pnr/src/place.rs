@@ -82,7 +82,7 @@ impl Default for AnnealOptions {
         AnnealOptions {
             inner: 10.0,
             start_temperature: 1.0,
-            max_moves: 4_000_000,
+            max_moves: 1_000_000,
             budget_per_tile: 500,
         }
     }
