@@ -12,6 +12,10 @@ pub use spikeforge_rtl as rtl;
 pub use spikeforge_sim as sim;
 pub use spikeforge_verilog as verilog;
 
+/// Builds a design file's hardware exactly as `spikeforge build` does (default place and
+/// route); `Emitted::snapshot()` of the result is made for snapshot tests.
+pub use spikeforge_cli::build::build_file;
+
 /// The names most programs need.
 pub mod prelude {
     pub use spikeforge_frontend::{load_design, parse_design, Loaded};
