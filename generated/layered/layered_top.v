@@ -196,21 +196,6 @@ module layered_top (
   wire [7:0] r_2_2_out_l_data;
   wire r_2_2_empty;
 
-  wire t_1_1_in_ready;
-  wire t_1_1_out_valid;
-  wire [7:0] t_1_1_out_data;
-  wire t_1_1_idle;
-
-  wire t_2_0_in_ready;
-  wire t_2_0_out_valid;
-  wire [7:0] t_2_0_out_data;
-  wire t_2_0_idle;
-
-  wire t_0_0_in_ready;
-  wire t_0_0_out_valid;
-  wire [7:0] t_0_0_out_data;
-  wire t_0_0_idle;
-
   wire t_0_1_in_ready;
   wire t_0_1_out_valid;
   wire [7:0] t_0_1_out_data;
@@ -221,8 +206,23 @@ module layered_top (
   wire [7:0] t_1_0_out_data;
   wire t_1_0_idle;
 
+  wire t_0_0_in_ready;
+  wire t_0_0_out_valid;
+  wire [7:0] t_0_0_out_data;
+  wire t_0_0_idle;
+
+  wire t_0_2_in_ready;
+  wire t_0_2_out_valid;
+  wire [7:0] t_0_2_out_data;
+  wire t_0_2_idle;
+
+  wire t_1_1_in_ready;
+  wire t_1_1_out_valid;
+  wire [7:0] t_1_1_out_data;
+  wire t_1_1_idle;
+
   layered_router #(
-    .TABLE(84'h0007fa383005c1016c000)
+    .TABLE(63'h2383005c1016c000)
   ) router_0_0 (
     .clk(clk),
     .rst(rst),
@@ -261,7 +261,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(84'h47060430202180806c000)
+    .TABLE(63'h1382009c0c10c000)
   ) router_1_0 (
     .clk(clk),
     .rst(rst),
@@ -300,7 +300,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(84'h0007f8003fd1c0c10c000)
+    .TABLE(63'h0003fc001fe000ff)
   ) router_2_0 (
     .clk(clk),
     .rst(rst),
@@ -328,18 +328,18 @@ module layered_top (
     .out_w_valid(r_2_0_out_w_valid),
     .out_w_data(r_2_0_out_w_data),
     .out_w_ready(r_1_0_in_e_ready),
-    .in_l_valid(t_2_0_out_valid),
-    .in_l_data(t_2_0_out_data),
+    .in_l_valid(1'b0),
+    .in_l_data(8'h0),
     .in_l_ready(r_2_0_in_l_ready),
     .out_l_valid(r_2_0_out_l_valid),
     .out_l_data(r_2_0_out_l_data),
-    .out_l_ready(t_2_0_in_ready),
+    .out_l_ready(1'b0),
     .empty(r_2_0_empty)
   );
 
 
   layered_router #(
-    .TABLE(84'h0007f8003fc5c1410c000)
+    .TABLE(63'h0783005c0814c000)
   ) router_0_1 (
     .clk(clk),
     .rst(rst),
@@ -378,7 +378,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(84'h0007f8782803c0810c000)
+    .TABLE(63'h238302181010c040)
   ) router_1_1 (
     .clk(clk),
     .rst(rst),
@@ -417,7 +417,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(84'h0007f8003fc001fe000ff)
+    .TABLE(63'h0003fc001fe000ff)
   ) router_2_1 (
     .clk(clk),
     .rst(rst),
@@ -456,7 +456,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(84'h0007f8003fc001fe000ff)
+    .TABLE(63'h0003fc5c1410c000)
   ) router_0_2 (
     .clk(clk),
     .rst(rst),
@@ -484,18 +484,18 @@ module layered_top (
     .out_w_valid(r_0_2_out_w_valid),
     .out_w_data(r_0_2_out_w_data),
     .out_w_ready(1'b0),
-    .in_l_valid(1'b0),
-    .in_l_data(8'h0),
+    .in_l_valid(t_0_2_out_valid),
+    .in_l_data(t_0_2_out_data),
     .in_l_ready(r_0_2_in_l_ready),
     .out_l_valid(r_0_2_out_l_valid),
     .out_l_data(r_0_2_out_l_data),
-    .out_l_ready(1'b0),
+    .out_l_ready(t_0_2_in_ready),
     .empty(r_0_2_empty)
   );
 
 
   layered_router #(
-    .TABLE(84'h0007f8003fc001fe000ff)
+    .TABLE(63'h0003fc001fe1e0a0)
   ) router_1_2 (
     .clk(clk),
     .rst(rst),
@@ -534,7 +534,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(84'h0007f8003fc001fe000ff)
+    .TABLE(63'h0003fc001fe000ff)
   ) router_2_2 (
     .clk(clk),
     .rst(rst),
@@ -574,61 +574,7 @@ module layered_top (
   assign host_in_ready = r_0_0_in_w_ready;
 
   wire unused_mesh_edges;
-  assign unused_mesh_edges = ^{r_0_0_in_n_ready, r_0_0_out_n_valid, r_0_0_out_n_data, r_1_0_in_n_ready, r_1_0_out_n_valid, r_1_0_out_n_data, r_2_0_in_n_ready, r_2_0_out_n_valid, r_2_0_out_n_data, r_2_0_in_e_ready, r_2_0_out_e_valid, r_2_0_out_e_data, r_0_1_in_w_ready, r_0_1_out_w_valid, r_0_1_out_w_data, r_2_1_in_e_ready, r_2_1_out_e_valid, r_2_1_out_e_data, r_2_1_in_l_ready, r_2_1_out_l_valid, r_2_1_out_l_data, r_0_2_in_s_ready, r_0_2_out_s_valid, r_0_2_out_s_data, r_0_2_in_w_ready, r_0_2_out_w_valid, r_0_2_out_w_data, r_0_2_in_l_ready, r_0_2_out_l_valid, r_0_2_out_l_data, r_1_2_in_s_ready, r_1_2_out_s_valid, r_1_2_out_s_data, r_1_2_in_l_ready, r_1_2_out_l_valid, r_1_2_out_l_data, r_2_2_in_e_ready, r_2_2_out_e_valid, r_2_2_out_e_data, r_2_2_in_s_ready, r_2_2_out_s_valid, r_2_2_out_s_data, r_2_2_in_l_ready, r_2_2_out_l_valid, r_2_2_out_l_data, r_0_0_out_w_data};
-
-  layered_tile #(
-    .KEYS("tile_1_1_keys.hex"),
-    .WEIGHTS("tile_1_1_weights.hex"),
-    .NEURONS("tile_1_1_neurons.hex")
-  ) tile_1_1 (
-    .clk(clk),
-    .rst(rst),
-    .in_valid(r_1_1_out_l_valid),
-    .in_data(r_1_1_out_l_data),
-    .in_ready(t_1_1_in_ready),
-    .out_valid(t_1_1_out_valid),
-    .out_data(t_1_1_out_data),
-    .out_ready(r_1_1_in_l_ready),
-    .sweep(sweep),
-    .send(send),
-    .idle(t_1_1_idle)
-  );
-
-  layered_tile #(
-    .KEYS("tile_2_0_keys.hex"),
-    .WEIGHTS("tile_2_0_weights.hex"),
-    .NEURONS("tile_2_0_neurons.hex")
-  ) tile_2_0 (
-    .clk(clk),
-    .rst(rst),
-    .in_valid(r_2_0_out_l_valid),
-    .in_data(r_2_0_out_l_data),
-    .in_ready(t_2_0_in_ready),
-    .out_valid(t_2_0_out_valid),
-    .out_data(t_2_0_out_data),
-    .out_ready(r_2_0_in_l_ready),
-    .sweep(sweep),
-    .send(send),
-    .idle(t_2_0_idle)
-  );
-
-  layered_tile #(
-    .KEYS("tile_0_0_keys.hex"),
-    .WEIGHTS("tile_0_0_weights.hex"),
-    .NEURONS("tile_0_0_neurons.hex")
-  ) tile_0_0 (
-    .clk(clk),
-    .rst(rst),
-    .in_valid(r_0_0_out_l_valid),
-    .in_data(r_0_0_out_l_data),
-    .in_ready(t_0_0_in_ready),
-    .out_valid(t_0_0_out_valid),
-    .out_data(t_0_0_out_data),
-    .out_ready(r_0_0_in_l_ready),
-    .sweep(sweep),
-    .send(send),
-    .idle(t_0_0_idle)
-  );
+  assign unused_mesh_edges = ^{r_0_0_in_n_ready, r_0_0_out_n_valid, r_0_0_out_n_data, r_1_0_in_n_ready, r_1_0_out_n_valid, r_1_0_out_n_data, r_2_0_in_n_ready, r_2_0_out_n_valid, r_2_0_out_n_data, r_2_0_in_e_ready, r_2_0_out_e_valid, r_2_0_out_e_data, r_2_0_in_l_ready, r_2_0_out_l_valid, r_2_0_out_l_data, r_0_1_in_w_ready, r_0_1_out_w_valid, r_0_1_out_w_data, r_2_1_in_e_ready, r_2_1_out_e_valid, r_2_1_out_e_data, r_2_1_in_l_ready, r_2_1_out_l_valid, r_2_1_out_l_data, r_0_2_in_s_ready, r_0_2_out_s_valid, r_0_2_out_s_data, r_0_2_in_w_ready, r_0_2_out_w_valid, r_0_2_out_w_data, r_1_2_in_s_ready, r_1_2_out_s_valid, r_1_2_out_s_data, r_1_2_in_l_ready, r_1_2_out_l_valid, r_1_2_out_l_data, r_2_2_in_e_ready, r_2_2_out_e_valid, r_2_2_out_e_data, r_2_2_in_s_ready, r_2_2_out_s_valid, r_2_2_out_s_data, r_2_2_in_l_ready, r_2_2_out_l_valid, r_2_2_out_l_data, r_0_0_out_w_data};
 
   layered_tile #(
     .KEYS("tile_0_1_keys.hex"),
@@ -666,6 +612,60 @@ module layered_top (
     .idle(t_1_0_idle)
   );
 
+  layered_tile #(
+    .KEYS("tile_0_0_keys.hex"),
+    .WEIGHTS("tile_0_0_weights.hex"),
+    .NEURONS("tile_0_0_neurons.hex")
+  ) tile_0_0 (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(r_0_0_out_l_valid),
+    .in_data(r_0_0_out_l_data),
+    .in_ready(t_0_0_in_ready),
+    .out_valid(t_0_0_out_valid),
+    .out_data(t_0_0_out_data),
+    .out_ready(r_0_0_in_l_ready),
+    .sweep(sweep),
+    .send(send),
+    .idle(t_0_0_idle)
+  );
+
+  layered_tile #(
+    .KEYS("tile_0_2_keys.hex"),
+    .WEIGHTS("tile_0_2_weights.hex"),
+    .NEURONS("tile_0_2_neurons.hex")
+  ) tile_0_2 (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(r_0_2_out_l_valid),
+    .in_data(r_0_2_out_l_data),
+    .in_ready(t_0_2_in_ready),
+    .out_valid(t_0_2_out_valid),
+    .out_data(t_0_2_out_data),
+    .out_ready(r_0_2_in_l_ready),
+    .sweep(sweep),
+    .send(send),
+    .idle(t_0_2_idle)
+  );
+
+  layered_tile #(
+    .KEYS("tile_1_1_keys.hex"),
+    .WEIGHTS("tile_1_1_weights.hex"),
+    .NEURONS("tile_1_1_neurons.hex")
+  ) tile_1_1 (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(r_1_1_out_l_valid),
+    .in_data(r_1_1_out_l_data),
+    .in_ready(t_1_1_in_ready),
+    .out_valid(t_1_1_out_valid),
+    .out_data(t_1_1_out_data),
+    .out_ready(r_1_1_in_l_ready),
+    .sweep(sweep),
+    .send(send),
+    .idle(t_1_1_idle)
+  );
+
 
   // Output decoding: the key's group names the output population, its index the neuron.
   assign out_valid = r_0_0_out_w_valid;
@@ -690,7 +690,7 @@ module layered_top (
 
   // Tick controller: deliver, sweep, send, each closed by a quiescence barrier.
   wire quiet;
-  assign quiet = (((((((((((((t_1_1_idle && t_2_0_idle) && t_0_0_idle) && t_0_1_idle) && t_1_0_idle) && r_0_0_empty) && r_1_0_empty) && r_2_0_empty) && r_0_1_empty) && r_1_1_empty) && r_2_1_empty) && r_0_2_empty) && r_1_2_empty) && r_2_2_empty) && !inject_pending;
+  assign quiet = (((((((((((((t_0_1_idle && t_1_0_idle) && t_0_0_idle) && t_0_2_idle) && t_1_1_idle) && r_0_0_empty) && r_1_0_empty) && r_2_0_empty) && r_0_1_empty) && r_1_1_empty) && r_2_1_empty) && r_0_2_empty) && r_1_2_empty) && r_2_2_empty) && !inject_pending;
   assign busy = !(tstate == 3'h1);
 
   always @(posedge clk) begin
