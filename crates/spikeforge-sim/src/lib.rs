@@ -8,6 +8,7 @@ pub mod functional;
 pub mod hdl;
 pub mod raster;
 pub mod stimulus;
+pub mod trace;
 pub mod vcd;
 
 use std::collections::BTreeMap;
