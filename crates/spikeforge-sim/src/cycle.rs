@@ -543,6 +543,8 @@ struct Scratch {
     /// Per tile: (in_valid, in_data, out_ready) from its router.
     tile_in: Vec<(bool, u32, bool)>,
     ready_before: Vec<[bool; 5]>,
+    /// Per router: whether it has a packet or is offered one this cycle.
+    fed: Vec<bool>,
     quiet: bool,
     consumed: bool,
 }
@@ -766,9 +768,34 @@ impl Hardware {
             && sc.touts.iter().all(|t| t.idle)
             && self.routers.iter().all(Router::empty);
         sc.consumed = self.inj_valid && (sc.ready_before[hs][hp] || self.chan_q.is_none());
+        // Routers with a packet, or with one offered to them: marked from the offers
+        // that exist rather than by asking every router about its five neighbours.
+        sc.fed.clear();
+        sc.fed.resize(self.routers.len(), false);
+        for (slot, r) in self.routers.iter().enumerate() {
+            if r.empty() {
+                continue;
+            }
+            sc.fed[slot] = true;
+            for (q, link) in self.wiring[slot].iter().enumerate() {
+                if let Link::Mesh(ns, _) = *link {
+                    if sc.offers[slot].valid[q] {
+                        sc.fed[ns] = true;
+                    }
+                }
+            }
+        }
+        for (slot, t) in self.tile_at.iter().enumerate() {
+            if t.is_some_and(|t| sc.touts[t].out_valid) {
+                sc.fed[slot] = true;
+            }
+        }
+        if self.inj_valid {
+            sc.fed[hs] = true;
+        }
         sc.active.clear();
         for slot in 0..self.routers.len() {
-            if !self.routers[slot].empty() || self.routers_feed(slot, sc) {
+            if sc.fed[slot] {
                 let (ready, inp) = self.links(slot, &p, sc);
                 sc.active.push((slot, ready, inp));
             }
@@ -852,16 +879,6 @@ impl Hardware {
             }
         }
         Some(h)
-    }
-
-    /// Whether anything is offered into router `slot` by a neighbour, its tile or the host.
-    fn routers_feed(&self, slot: usize, sc: &Scratch) -> bool {
-        self.wiring[slot].iter().any(|link| match *link {
-            Link::Mesh(ns, np) => sc.offers[ns].valid[np],
-            Link::Tile(t) => sc.touts[t].out_valid,
-            Link::Host => self.inj_valid,
-            Link::None => false,
-        })
     }
 
     /// Advances every busy tile by `k` cycles in which, by [`Hardware::horizon`],
