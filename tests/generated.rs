@@ -22,10 +22,17 @@ fn designs() -> Vec<PathBuf> {
 }
 
 fn on_disk(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeMap::new();
+    };
     entries
         .map(|e| e.expect("entry").path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().to_string(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -36,13 +43,17 @@ fn generated_rtl_is_current() {
     for design in designs() {
         let stem = design.file_stem().unwrap().to_string_lossy().to_string();
         let out = root().join("generated").join(&stem);
-        let emitted = spikeforge_cli::build::build_file(&design).unwrap_or_else(|e| panic!("{stem}: {e}"));
+        let emitted =
+            spikeforge_cli::build::build_file(&design).unwrap_or_else(|e| panic!("{stem}: {e}"));
         if bless {
             spikeforge_cli::build::write_atomically(&out, &emitted.files).unwrap();
             continue;
         }
-        let want: BTreeMap<String, Vec<u8>> =
-            emitted.files.iter().map(|(n, t)| (n.clone(), t.as_bytes().to_vec())).collect();
+        let want: BTreeMap<String, Vec<u8>> = emitted
+            .files
+            .iter()
+            .map(|(n, t)| (n.clone(), t.as_bytes().to_vec()))
+            .collect();
         let have = on_disk(&out);
         for (name, bytes) in &want {
             match have.get(name) {
