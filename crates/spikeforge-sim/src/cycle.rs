@@ -575,8 +575,28 @@ enum Link {
     None,
 }
 
-/// The generated hardware of one plan, ready to be clocked.
+/// The generated hardware of one plan, ready to be clocked: the library face of the
+/// cycle simulator, for testbenches written in Rust. Poke the host's inputs, step one
+/// clock cycle, peek the ports:
+///
+/// ```no_run
+/// # let plan: spikeforge_pnr::Plan = unimplemented!();
+/// use spikeforge_sim::cycle::{Hardware, Ports};
+///
+/// let mut hw = Hardware::new(&plan);
+/// let mut inputs = Ports { rst: true, ..Ports::default() };
+/// for _ in 0..3 {
+///     hw.step(inputs); // reset for three cycles
+/// }
+/// inputs.rst = false;
+/// while hw.step(inputs).busy {} // the tiles clear their memories
+/// inputs.tick = true;
+/// let seen = hw.step(inputs); // what the top showed in that cycle, before its edge
+/// assert!(!seen.busy);
+/// ```
 pub struct Hardware {
+    /// Working vectors of one cycle (kept to avoid allocating).
+    scratch: Scratch,
     a: Arch,
     /// Per router and port, what it is wired to (fixed at construction).
     wiring: Vec<[Link; 5]>,
@@ -597,6 +617,28 @@ pub struct Hardware {
 }
 
 impl Hardware {
+    /// One clock cycle. `inputs` gives the host's side of the top (`rst`, `in_valid`,
+    /// `in_channel`, `out_ready`, `tick`; the other fields are ignored); returns every
+    /// port's value during the cycle (before the rising edge that ends it), then clocks
+    /// the hardware. A transfer happened on the edge when the returned ports show
+    /// `in_valid && in_ready` (an input spike taken) or `out_valid && out_ready` (an
+    /// output spike delivered: `out_port`, `out_index`).
+    pub fn step(&mut self, inputs: Ports) -> Ports {
+        let host = Ports {
+            rst: inputs.rst,
+            in_valid: inputs.in_valid,
+            in_channel: inputs.in_channel,
+            out_ready: inputs.out_ready,
+            tick: inputs.tick,
+            ..Ports::default()
+        };
+        let mut sc = std::mem::take(&mut self.scratch);
+        let p = self.prepare(host, &mut sc);
+        self.clock(&p, &sc);
+        self.scratch = sc;
+        p
+    }
+
     /// Builds the hardware from the plan, with the memory contents the emitter writes.
     pub fn new(plan: &Plan) -> Hardware {
         let a = Arch::of(plan);
@@ -718,6 +760,7 @@ impl Hardware {
             })
             .collect();
         Hardware {
+            scratch: Scratch::default(),
             a,
             wiring,
             tiles,
