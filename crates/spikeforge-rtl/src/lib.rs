@@ -6,6 +6,7 @@
 pub mod arch;
 pub mod images;
 pub mod router;
+mod stmts;
 pub mod tile;
 pub mod top;
 

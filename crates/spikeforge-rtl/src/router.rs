@@ -13,21 +13,10 @@ use spikeforge_pnr::plan::Router;
 use spikeforge_verilog::{Always, Expr, Ident, Item, LValue, Module, ParamValue, Stmt, Ty};
 
 use crate::arch::Arch;
+use crate::stmts::{put, r, set};
 
 /// Port names in table-bit order (bit 0 north … bit 4 local), as in the plan.
 pub const PORTS: [&str; 5] = ["n", "e", "s", "w", "l"];
-
-fn r(id: &Ident) -> Expr {
-    Expr::r(id)
-}
-
-fn set(id: &Ident, e: Expr) -> Stmt {
-    Stmt::NonBlocking(LValue::r(id), e)
-}
-
-fn put(id: &Ident, e: Expr) -> Stmt {
-    Stmt::Blocking(LValue::r(id), e)
-}
 
 /// Bits of one table entry: key, mask, ports.
 pub fn entry_bits(a: &Arch) -> u32 {

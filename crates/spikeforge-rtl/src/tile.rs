@@ -15,6 +15,7 @@ use spikeforge_verilog::{
 };
 
 use crate::arch::{param_bits, Arch};
+use crate::stmts::{put, r, set, when};
 
 pub const N_CLEAR: u64 = 0;
 pub const N_IDLE: u64 = 1;
@@ -26,22 +27,6 @@ pub const N_SWEEP: u64 = 5;
 pub const S_IDLE: u64 = 0;
 pub const S_READ: u64 = 1;
 pub const S_PUSH: u64 = 2;
-
-fn r(id: &Ident) -> Expr {
-    Expr::r(id)
-}
-
-fn set(id: &Ident, e: Expr) -> Stmt {
-    Stmt::NonBlocking(LValue::r(id), e)
-}
-
-fn put(id: &Ident, e: Expr) -> Stmt {
-    Stmt::Blocking(LValue::r(id), e)
-}
-
-fn when(c: Expr, then: Vec<Stmt>, els: Vec<Stmt>) -> Stmt {
-    Stmt::If(c, then, els)
-}
 
 /// Sign-extends the `from`-bit value `id` to `to` bits (as a signed value).
 fn sext(id: &Ident, from: u32, to: u32) -> Expr {

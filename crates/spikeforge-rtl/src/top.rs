@@ -18,6 +18,7 @@ use spikeforge_verilog::{
 
 use crate::arch::Arch;
 use crate::router::{table, PORTS};
+use crate::stmts::{put, r, set};
 
 pub const T_CLEAR: u64 = 0;
 pub const T_IDLE: u64 = 1;
@@ -26,18 +27,6 @@ pub const T_SWEEP: u64 = 3;
 pub const T_SWEPT: u64 = 4;
 pub const T_SEND: u64 = 5;
 pub const T_SENT: u64 = 6;
-
-fn r(id: &Ident) -> Expr {
-    Expr::r(id)
-}
-
-fn set(id: &Ident, e: Expr) -> Stmt {
-    Stmt::NonBlocking(LValue::r(id), e)
-}
-
-fn put(id: &Ident, e: Expr) -> Stmt {
-    Stmt::Blocking(LValue::r(id), e)
-}
 
 /// The names the top instantiates.
 pub struct Names {

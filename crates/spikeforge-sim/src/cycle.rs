@@ -513,6 +513,24 @@ pub struct Ports {
 pub const TRACE_HEADER: &str =
     "cycle rst in_valid in_channel in_ready out_valid out_port out_index out_ready tick busy tick_done";
 
+/// Writes a trace line for every cycle whose port values differ from the last line's.
+struct TraceWriter {
+    text: Option<String>,
+    last: Option<Ports>,
+}
+
+impl TraceWriter {
+    fn record(&mut self, p: Ports, cycle: u64) {
+        if let Some(text) = self.text.as_mut() {
+            if self.last != Some(p) {
+                text.push_str(&p.trace_line(cycle));
+                text.push('\n');
+                self.last = Some(p);
+            }
+        }
+    }
+}
+
 impl Ports {
     fn trace_line(&self, cycle: u64) -> String {
         let b = |v: bool| v as u32;
@@ -1084,8 +1102,10 @@ pub fn run(
     let mut lfsr = if drive.seed == 0 { 1 } else { drive.seed };
     let (mut phase, mut t, mut k, mut line) = (Phase::Reset, 0u64, 0usize, 0usize);
     let mut spikes = Vec::new();
-    let mut text = trace.then(|| format!("{TRACE_HEADER}\n"));
-    let mut last: Option<Ports> = None;
+    let mut trace = TraceWriter {
+        text: trace.then(|| format!("{TRACE_HEADER}\n")),
+        last: None,
+    };
     let mut scratch = Scratch::default();
     let mut cycles = 0u64;
     loop {
@@ -1108,13 +1128,7 @@ pub fn run(
                     hw.advance(skip, &scratch);
                     let mut q = p;
                     for _ in 0..skip {
-                        if let Some(text) = text.as_mut() {
-                            if last != Some(q) {
-                                text.push_str(&q.trace_line(cycles));
-                                text.push('\n');
-                                last = Some(q);
-                            }
-                        }
+                        trace.record(q, cycles);
                         q.out_ready = lfsr % 100 < drive.ready_pct;
                         lfsr =
                             (lfsr << 1) | (((lfsr >> 31) ^ (lfsr >> 21) ^ (lfsr >> 1) ^ lfsr) & 1);
@@ -1125,13 +1139,7 @@ pub fn run(
                 }
             }
         }
-        if let Some(text) = text.as_mut() {
-            if last != Some(p) {
-                text.push_str(&p.trace_line(cycles));
-                text.push('\n');
-                last = Some(p);
-            }
-        }
+        trace.record(p, cycles);
         if p.out_valid && p.out_ready {
             let port = names
                 .get(p.out_port as usize)
@@ -1157,7 +1165,7 @@ pub fn run(
                 return Ok(CycleRun {
                     raster: Raster::from_spikes(spikes),
                     cycles,
-                    trace: text,
+                    trace: trace.text,
                 });
             }
             Phase::Wait if !p.busy => {
