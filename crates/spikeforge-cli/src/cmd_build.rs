@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use spikeforge_pnr::Options;
+use spikeforge_frontend::Loaded;
+use spikeforge_pnr::{Options, Plan};
+use spikeforge_rtl::Emitted;
 
 use crate::build::{build, write_atomically, BuildError};
 use crate::report;
@@ -14,31 +16,8 @@ pub fn run(design: &Path, out: &Path, opts: &Options) -> bool {
         return false;
     };
     let shown = design.display();
-    let Some(sha) = loaded.input_sha256(design) else {
-        eprintln!("{shown}: a weight file changed or vanished while it was read; try again");
+    let Some((plan, emitted)) = build_loaded(&loaded, design, opts) else {
         return false;
-    };
-    let circuit = loaded
-        .result
-        .as_ref()
-        .expect("report::load returns loaded designs");
-    let (plan, emitted) = match build(circuit, &sha, opts) {
-        Ok(b) => b,
-        Err(BuildError::Design(diags)) => {
-            report::print(&diags, loaded.source.as_ref());
-            eprintln!(
-                "{shown}: {}",
-                report::counts(diags.error_count(), diags.warning_count())
-            );
-            return false;
-        }
-        Err(BuildError::Internal(problems)) => {
-            eprintln!("internal error: spikeforge produced an invalid build of {shown}; please report this bug:");
-            for p in problems {
-                eprintln!("  {p}");
-            }
-            return false;
-        }
     };
     if let Err(e) = write_atomically(out, &emitted.files) {
         eprintln!("error: cannot write `{}`: {e}", out.display());
@@ -59,4 +38,33 @@ pub fn run(design: &Path, out: &Path, opts: &Options) -> bool {
         emitted.files.len(),
     );
     true
+}
+
+/// Places, routes and emits a loaded design, printing what stops it (its diagnostics,
+/// or an internal error); `None` then. Shared by `build`, `sim` and `verify`.
+pub fn build_loaded(loaded: &Loaded, design: &Path, opts: &Options) -> Option<(Plan, Emitted)> {
+    let shown = design.display();
+    let Some(sha) = loaded.input_sha256(design) else {
+        eprintln!("{shown}: a weight file changed or vanished while it was read; try again");
+        return None;
+    };
+    let circuit = loaded.result.as_ref().ok()?;
+    match build(circuit, &sha, opts) {
+        Ok(b) => Some(b),
+        Err(BuildError::Design(diags)) => {
+            report::print(&diags, loaded.source.as_ref());
+            eprintln!(
+                "{shown}: {}",
+                report::counts(diags.error_count(), diags.warning_count())
+            );
+            None
+        }
+        Err(BuildError::Internal(problems)) => {
+            eprintln!("internal error: spikeforge produced an invalid build of {shown}; please report this bug:");
+            for p in problems {
+                eprintln!("  {p}");
+            }
+            None
+        }
+    }
 }

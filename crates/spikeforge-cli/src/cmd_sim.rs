@@ -17,7 +17,6 @@ use spikeforge_ir::{Circuit, Source};
 use spikeforge_pnr::{Options, Plan};
 use spikeforge_sim::{cycle, hdl, Raster};
 
-use crate::build::{build, BuildError};
 use crate::report;
 
 /// The longest run the commands accept (the engines keep per-tick tables).
@@ -313,29 +312,7 @@ impl<'a> Context<'a> {
         if engines.iter().all(|&e| e == Engine::Functional) {
             return Some(ctx);
         }
-        let shown = design.display();
-        let Some(sha) = loaded.input_sha256(design) else {
-            eprintln!("{shown}: a weight file changed or vanished while it was read; try again");
-            return None;
-        };
-        let (plan, emitted) = match build(circuit, &sha, &Options::default()) {
-            Ok(b) => b,
-            Err(BuildError::Design(diags)) => {
-                report::print(&diags, loaded.source.as_ref());
-                eprintln!(
-                    "{shown}: {}",
-                    report::counts(diags.error_count(), diags.warning_count())
-                );
-                return None;
-            }
-            Err(BuildError::Internal(problems)) => {
-                eprintln!("internal error: spikeforge produced an invalid build of {shown}; please report this bug:");
-                for p in problems {
-                    eprintln!("  {p}");
-                }
-                return None;
-            }
-        };
+        let (plan, emitted) = crate::cmd_build::build_loaded(loaded, design, &Options::default())?;
         if engines.iter().any(|e| e.hdl().is_some()) {
             match TempDir::with_files(&emitted.files) {
                 Ok(d) => ctx.build = Some(d),
