@@ -61,6 +61,7 @@ fn the_expected_designs_exist() {
         "case5_refractory.toml",
         "case6_reset_subtract.toml",
         "case7_delay.toml",
+        "digits.toml",
         "layered.toml",
         "recurrent.toml",
     ] {

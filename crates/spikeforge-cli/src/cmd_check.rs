@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use spikeforge_frontend::load_design;
+use spikeforge_frontend::{load_design, load_workload};
 
 use crate::report;
 
@@ -12,6 +12,18 @@ pub fn run(path: &Path) -> bool {
     let shown = path.display();
     match &loaded.result {
         Ok(circuit) => {
+            let source = loaded
+                .source
+                .as_ref()
+                .expect("a loaded design has its text");
+            let workload = match load_workload(path, source, circuit) {
+                Ok(w) => w,
+                Err(e) => {
+                    report::print(circuit.warnings(), Some(source));
+                    crate::cmd_run::fail(&e.diagnostics, e.source.as_ref(), path);
+                    return false;
+                }
+            };
             let warnings = circuit.warnings();
             report::print(warnings, loaded.source.as_ref());
             let synapses: usize = circuit.crossbars().map(|(_, x)| x.weights.nnz()).sum();
@@ -25,6 +37,13 @@ pub fn run(path: &Path) -> bool {
                 report::plural(circuit.crossbars().count(), "crossbar"),
                 report::plural(synapses, "synapse"),
             );
+            if let Some(w) = workload {
+                line += &format!(
+                    "; workload: {} of {} ticks",
+                    report::plural(w.images(), "image"),
+                    w.ticks_per_image
+                );
+            }
             if !warnings.is_empty() {
                 line += &format!("; {}", report::counts(0, warnings.len()));
             }

@@ -416,14 +416,19 @@ impl<'a> Context<'a> {
     /// A port trace as VCD, with the widths and module name of this design's top.
     pub(crate) fn vcd(&self, trace: &str, cycles: u64) -> Result<String, String> {
         let plan = self.plan.as_ref().ok_or("no plan was built")?;
-        let a = spikeforge_rtl::Arch::of(plan);
-        let widths = [
-            ("in_channel", a.cb),
-            ("out_port", a.ob),
-            ("out_index", a.ib),
-        ];
-        spikeforge_sim::vcd::trace_to_vcd(trace, &widths, &self.top, cycles)
+        vcd_of(plan, &self.top, trace, cycles)
     }
+}
+
+/// A port trace of `plan`'s top (module `top`) as VCD.
+pub(crate) fn vcd_of(plan: &Plan, top: &str, trace: &str, cycles: u64) -> Result<String, String> {
+    let a = spikeforge_rtl::Arch::of(plan);
+    let widths = [
+        ("in_channel", a.cb),
+        ("out_port", a.ob),
+        ("out_index", a.ib),
+    ];
+    spikeforge_sim::vcd::trace_to_vcd(trace, &widths, top, cycles)
 }
 
 /// A progress display on standard error: a bar over `len` steps, or a spinner. Hidden

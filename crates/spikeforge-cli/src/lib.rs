@@ -7,6 +7,7 @@ pub mod build;
 mod cmd_build;
 mod cmd_check;
 mod cmd_place;
+mod cmd_run;
 mod cmd_sim;
 mod cmd_stimulus;
 pub mod cmd_verify;
@@ -32,6 +33,33 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The main job: builds a design's hardware and classifies its [workload] on the
+    /// cycle-accurate simulator, image by image.
+    ///
+    /// Reports accuracy (and the float network's), cycles and latency per image, spikes,
+    /// synaptic operations and mesh traffic; every image is checked against the
+    /// functional model. Writes the build, the waveform of image 0 (image0.vcd),
+    /// results.csv and run.json into --out. Without a design, runs the bundled digit
+    /// classifier (designs/digits.toml).
+    Run {
+        /// The design file (TOML) with a [workload] table [default: designs/digits.toml].
+        design: Option<PathBuf>,
+        /// The folder to write [default: build/<design file name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only the first N images of the workload.
+        #[arg(long)]
+        images: Option<usize>,
+        /// Images simulated at once [default: the number of cores].
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Print the summary as JSON (the same as run.json).
+        #[arg(long)]
+        json: bool,
+        /// No progress display.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Reads a design and reports every error and warning in it.
     ///
     /// Exits 0 when the design is valid (warnings allowed) and 1 when it has errors.
@@ -209,6 +237,21 @@ pub fn main() -> ExitCode {
     };
     let ok = match cli.command {
         Command::Check { design } => cmd_check::run(&design),
+        Command::Run {
+            design,
+            out,
+            images,
+            jobs,
+            json,
+            quiet,
+        } => cmd_run::run(&cmd_run::RunArgs {
+            design,
+            out,
+            images,
+            jobs,
+            json,
+            quiet,
+        }),
         Command::Place {
             design,
             placer,

@@ -8,6 +8,7 @@
 
 mod schema;
 mod weight_files;
+mod workload;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,6 +20,9 @@ use spikeforge_ir::{
 use toml::Spanned;
 
 use schema::{CrossbarToml, DesignToml, HardwareToml, PopulationToml};
+pub use workload::{
+    load_workload, parse_labels, require_workload, Workload, WorkloadError, MAX_TICKS_PER_IMAGE,
+};
 
 /// A design file that was read: its text (when it could be read), and the circuit or
 /// the diagnostics that stopped it.

@@ -17,6 +17,8 @@ pub struct DesignToml {
     pub population: Vec<Spanned<PopulationToml>>,
     #[serde(default)]
     pub crossbar: Vec<Spanned<CrossbarToml>>,
+    #[serde(default)]
+    pub workload: Option<Spanned<WorkloadToml>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,4 +63,15 @@ pub struct CrossbarToml {
     pub weight_bits: Option<Spanned<i64>>,
     /// An array of rows of integers, or the path of a `.npy` or `.csv` file.
     pub weights: Spanned<toml::Value>,
+}
+
+/// `[workload]`: a labelled stimulus that `spikeforge run` classifies, image by image.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadToml {
+    pub stimulus: Spanned<String>,
+    pub labels: Spanned<String>,
+    pub ticks_per_image: Spanned<i64>,
+    pub readout: Option<Spanned<String>>,
+    pub float_accuracy: Option<Spanned<f64>>,
 }

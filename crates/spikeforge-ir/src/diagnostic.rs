@@ -116,6 +116,15 @@ codes! {
         "a channel spikes at most once per tick; remove the repeated line";
     TickBeyondRun => "tick_beyond_run", Error,
         "raise --ticks to include this tick, or remove the rows past the end of the run";
+    // Reading a design's [workload] (what `spikeforge run` classifies).
+    NoWorkload => "no_workload", Error,
+        "`spikeforge run` needs a [workload] table naming a labelled stimulus; see docs/design-format.md";
+    WorkloadFileUnreadable => "workload_file_unreadable", Error,
+        "workload files are resolved relative to the design file; check the path and its permissions";
+    LabelsFormat => "labels_format", Error,
+        "a labels file is CSV: the header `image,label`, then one line per image, numbered from 0, with its class (0, 1, 2, ...)";
+    BadReadout => "bad_readout", Error,
+        "`readout` names an output population with at least one neuron per class: neuron k votes for class k";
     // Place and route (spikeforge-pnr).
     MeshOverflow => "mesh_overflow", Error,
         "enlarge `mesh` in [hardware] (or leave it out to get the smallest square that fits), or raise `tile_neurons` / `tile_axons` so fewer tiles are needed";

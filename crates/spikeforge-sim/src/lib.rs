@@ -3,6 +3,7 @@
 //! (the cycle-accurate simulator, the Verilator and Icarus runners) produce the same
 //! [`Raster`] so any two can be compared byte for byte.
 
+pub mod classify;
 pub mod cycle;
 pub mod functional;
 pub mod hdl;

@@ -1,0 +1,3 @@
+digits_tile.v
+digits_router.v
+digits_top.v
