@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use spikeforge::sim::Raster;
-use spikeforge_frontend::load_design;
+use spikeforge_frontend::{load_design, require_workload};
 use spikeforge_ir::diagnostic::render;
 use spikeforge_ir::{Code, Diagnostic, Severity, Source, Style};
 
@@ -79,6 +79,49 @@ stimulus_cases! {
     unsorted_rows => "tick,port,index\n0,in,0\n2,in,0\n1,in,0\n";
     duplicate_row => "tick,port,index\n0,in,0\n1,in,0\n1,in,0\n";
     tick_beyond_run => "tick,port,index\n0,in,0\n3,in,0\n4,in,0\n";
+}
+
+/// The workload codes: each with a design whose [workload] shows it (tests/workload/),
+/// rendered with the text the diagnostic points into, as `spikeforge run` does.
+macro_rules! workload_cases {
+    ($($test:ident => $path:literal;)*) => {
+        /// Each workload code with the design that shows it.
+        const WORKLOAD_CASES: &[(&str, &str)] = &[$((stringify!($test), $path),)*];
+        $(
+            #[test]
+            fn $test() {
+                workload_snapshot(stringify!($test), $path);
+            }
+        )*
+    };
+}
+
+workload_cases! {
+    no_workload => "designs/case1_integrate.toml";
+    workload_file_unreadable => "tests/workload/workload_file_unreadable.toml";
+    labels_format => "tests/workload/labels_format.toml";
+    bad_readout => "tests/workload/bad_readout.toml";
+}
+
+fn workload_snapshot(code: &str, path: &str) {
+    let code = code_named(code);
+    let loaded = load_design(Path::new(path));
+    let source = loaded.source.expect("the design reads");
+    let circuit = loaded.result.expect("the design loads");
+    let e = match require_workload(Path::new(path), &source, &circuit) {
+        Ok(_) => panic!("{path}: the workload was accepted"),
+        Err(e) => e,
+    };
+    let [d] = &e.diagnostics.iter().collect::<Vec<_>>()[..] else {
+        panic!(
+            "{path}: expected one diagnostic, got:\n{:#?}",
+            e.diagnostics
+        );
+    };
+    assert_eq!(d.code, code, "{path}");
+    let source = e.source.expect("workload diagnostics point into a file");
+    assert!(d.labels[0].primary && d.labels[0].span.end <= source.text.len());
+    insta::assert_snapshot!(code.as_str(), render(d, Some(&source), Style::Plain));
 }
 
 /// The design the stimulus cases are read against, and the run's length.
@@ -174,6 +217,7 @@ fn every_code_has_a_snapshot_case() {
     let has_case = |c: &str| {
         CASES.iter().any(|(name, _)| *name == c)
             || STIMULUS_CASES.iter().any(|(name, _)| *name == c)
+            || WORKLOAD_CASES.iter().any(|(name, _)| *name == c)
     };
     let missing: Vec<_> = Code::ALL
         .iter()
@@ -196,7 +240,7 @@ fn every_code_has_a_snapshot_case() {
     }
     // And the other way round: no case for a code that no longer exists, and no
     // snapshot left behind by one.
-    for (name, _) in CASES.iter().chain(STIMULUS_CASES) {
+    for (name, _) in CASES.iter().chain(STIMULUS_CASES).chain(WORKLOAD_CASES) {
         code_named(name);
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");

@@ -255,3 +255,46 @@ fn run_without_a_design_uses_the_bundled_one() {
         .ends_with("designs/digits.toml"));
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// Any design with a [workload] runs: two images of four ticks on a one-neuron chain.
+#[test]
+fn a_small_workload_runs_and_check_validates_workloads() {
+    let base = std::env::temp_dir().join(format!("sf-run-small-{}", std::process::id()));
+    let out = base.join("out");
+    let o = spikeforge(
+        &[
+            "run",
+            "tests/workload/ok.toml",
+            "--json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["images"], 2);
+    assert_eq!(json["ticks_per_image"], 4);
+    let results = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert!(
+        results.starts_with("image,label,prediction,correct,cycles,"),
+        "{results}"
+    );
+    let o = spikeforge(&["check", "tests/workload/ok.toml"], &root());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("workload: 2 images of 4 ticks"));
+    for bad in ["bad_readout", "labels_format", "workload_file_unreadable"] {
+        let o = spikeforge(&["check", &format!("tests/workload/{bad}.toml")], &root());
+        assert_eq!(o.status.code(), Some(1), "{bad}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(bad), "{bad}");
+    }
+    // A readout that is a population but not an output says so.
+    let text = std::fs::read_to_string(root().join("tests/workload/bad_readout.toml")).unwrap();
+    let design = root()
+        .join("tests/workload")
+        .join(format!(".not-output-{}.toml", std::process::id()));
+    std::fs::write(&design, text.replace("readout = \"q\"", "readout = \"h\"")).unwrap();
+    let o = spikeforge(&["check", design.to_str().unwrap()], &root());
+    let _ = std::fs::remove_file(&design);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is a population but not an output"));
+    let _ = std::fs::remove_dir_all(&base);
+}
