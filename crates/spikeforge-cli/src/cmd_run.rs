@@ -329,19 +329,26 @@ fn summarise(
     let mut measured = plan.clone();
     for g in &mut measured.groups {
         let lines = g.first as usize..(g.first + g.count) as usize;
-        let (per_line, k): (fn(&Activity) -> &Vec<Vec<u64>>, _) = match g.source {
-            GroupSource::Input { input } => (
-                |a| &a.inputs,
-                index(&inputs, &plan.inputs[input as usize].name),
-            ),
+        let (from_input, k) = match g.source {
+            GroupSource::Input { input } => {
+                (true, index(&inputs, &plan.inputs[input as usize].name))
+            }
             GroupSource::Population { population, .. } => (
-                |a| &a.populations,
+                false,
                 index(&pops, &plan.populations[population as usize].name),
             ),
         };
         let sent: u64 = runs
             .iter()
-            .filter_map(|r| per_line(&r.activity).get(k?)?.get(lines.clone()))
+            .filter_map(|r| {
+                let a = &r.activity;
+                let per_line = if from_input {
+                    &a.inputs
+                } else {
+                    &a.populations
+                };
+                per_line.get(k?)?.get(lines.clone())
+            })
             .flatten()
             .sum();
         g.traffic = sent as f64 / n as f64;
