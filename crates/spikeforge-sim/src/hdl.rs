@@ -183,10 +183,19 @@ pub struct HdlRun {
     pub cached: bool,
 }
 
-/// The repository's `sim/` folder (harness sources).
-pub fn harness_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sim")
-}
+/// The Icarus harness, `sim/harness.v`, built into the binary so that an installed
+/// spikeforge needs no source tree. It is written into the build folder to compile.
+pub const ICARUS_HARNESS: &str = include_str!("../../../sim/harness.v");
+
+/// The file name the Icarus harness gets in a build folder.
+const ICARUS_HARNESS_FILE: &str = "spikeforge_harness.v";
+
+/// The Verilator harness: every file of `sim/verilator/`, by name, built into the binary
+/// (a unit test checks the list against the folder).
+pub const VERILATOR_HARNESS: &[(&str, &str)] = &[(
+    "harness.cpp",
+    include_str!("../../../sim/verilator/harness.cpp"),
+)];
 
 /// Runs `cmd`; `package` is the Debian package providing it, for the install hint.
 fn run(cmd: &mut Command, what: &str, package: &str) -> Result<String, String> {
@@ -219,6 +228,8 @@ pub fn compile(engine: Engine, build: &Path) -> Result<Compiled, String> {
 fn compile_icarus(build: &Path) -> Result<Compiled, String> {
     let m = Manifest::read(build)?;
     let start = Instant::now();
+    std::fs::write(build.join(ICARUS_HARNESS_FILE), ICARUS_HARNESS)
+        .map_err(|e| format!("cannot write the harness into {}: {e}", build.display()))?;
     let mut cc = Command::new("iverilog");
     cc.current_dir(build)
         .arg("-g2012")
@@ -228,7 +239,7 @@ fn compile_icarus(build: &Path) -> Result<Compiled, String> {
         .arg(format!("-DIB={}", m.width("out_index")))
         .arg("-o")
         .arg("icarus.vvp")
-        .arg(harness_dir().join("harness.v"))
+        .arg(ICARUS_HARNESS_FILE)
         .args(&m.files);
     run(&mut cc, "iverilog", "iverilog")?;
     Ok(Compiled {
@@ -408,18 +419,6 @@ fn verilator_flags(m: &Manifest) -> Vec<String> {
     .collect()
 }
 
-/// The sources of the Verilator harness: every file of `sim/verilator/`, by name.
-fn verilator_harness_sources() -> Result<Vec<PathBuf>, String> {
-    let dir = harness_dir().join("verilator");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
 /// The cache key of the Verilator harness for `build`: the hex SHA-256 over the harness
 /// sources (`sim/verilator/*`), the Verilog files of the build (in `files.f` order, names
 /// and contents), the Verilator version string and the build flags; and a readable
@@ -442,25 +441,19 @@ pub fn verilator_cache_key(build: &Path) -> Result<(String, String), String> {
     let flags = verilator_flags(&m);
     put(&mut h, "flags", flags.join("\n").as_bytes());
     account.push_str(&format!("flags {}\n", flags.join(" ")));
-    let sources = verilator_harness_sources()?;
-    let rtl: Vec<(String, PathBuf)> = sources
+    let mut inputs: Vec<(String, Vec<u8>)> = VERILATOR_HARNESS
         .iter()
-        .map(|p| {
-            let name = p.file_name().unwrap_or_default().to_string_lossy();
-            (format!("harness {name}"), p.clone())
-        })
-        .chain(m.files.iter().map(|f| (format!("rtl {f}"), build.join(f))))
+        .map(|(name, text)| (format!("harness {name}"), text.as_bytes().to_vec()))
         .collect();
-    for (tag, path) in rtl {
+    for f in &m.files {
+        let path = build.join(f);
         let bytes =
             std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         // The header comment of emitted files names the design input's digest, which
         // does not change the hardware: leave it out, so equal RTL shares one model.
-        let bytes = if tag.starts_with("rtl ") {
-            without_header(&bytes)
-        } else {
-            bytes
-        };
+        inputs.push((format!("rtl {f}"), without_header(&bytes)));
+    }
+    for (tag, bytes) in inputs {
         put(&mut h, &tag, &bytes);
         let file_hash: String = Sha256::digest(&bytes)
             .iter()
@@ -498,6 +491,10 @@ pub fn compile_verilator(build: &Path, cache_root: &Path) -> Result<Compiled, St
     ));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    for (name, text) in VERILATOR_HARNESS {
+        std::fs::write(tmp.join(name), text)
+            .map_err(|e| format!("cannot write {}: {e}", tmp.join(name).display()))?;
+    }
     let build_abs = build
         .canonicalize()
         .map_err(|e| format!("cannot find {}: {e}", build.display()))?;
@@ -509,10 +506,12 @@ pub fn compile_verilator(build: &Path, cache_root: &Path) -> Result<Compiled, St
         .arg("obj")
         .arg("-j")
         .arg(jobs.to_string())
-        .args(verilator_harness_sources()?.iter().filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "cpp" || e == "cc" || e == "cxx")
-        }))
+        .args(
+            VERILATOR_HARNESS
+                .iter()
+                .map(|(name, _)| *name)
+                .filter(|n| n.ends_with(".cpp")),
+        )
         .args(m.files.iter().map(|f| build_abs.join(f)));
     let start = Instant::now();
     let result = run(&mut cmd, "verilator", "verilator").and_then(|log| {
@@ -544,4 +543,37 @@ pub fn compile_verilator(build: &Path, cache_root: &Path) -> Result<Compiled, St
         cached: false,
         key,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The harnesses built into the binary are exactly the files of `sim/`.
+    #[test]
+    fn built_in_harnesses_are_the_sim_folder() {
+        let sim = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sim");
+        assert_eq!(
+            std::fs::read_to_string(sim.join("harness.v")).unwrap(),
+            ICARUS_HARNESS
+        );
+        let mut on_disk: Vec<(String, String)> = std::fs::read_dir(sim.join("verilator"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        on_disk.sort();
+        let built_in: Vec<(String, String)> = VERILATOR_HARNESS
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(
+            built_in, on_disk,
+            "list every file of sim/verilator/ in VERILATOR_HARNESS"
+        );
+    }
 }
