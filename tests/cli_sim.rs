@@ -616,3 +616,73 @@ fn a_wrong_reference_is_reported_at_its_first_divergence() {
         )
     );
 }
+
+/// Ctrl-C during a run removes the temporary build folder, writes no output and exits
+/// with 130.
+#[test]
+fn an_interrupted_run_leaves_nothing_behind() {
+    let dir = Scratch::new("interrupt");
+    let stim = dir.0.join("s.csv");
+    let out = spikeforge(&[
+        "stimulus",
+        "designs/layered.toml",
+        "--rate",
+        "0.3",
+        "--ticks",
+        "5000",
+        "--quiet",
+        "--out",
+        &s(&stim),
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let raster = dir.0.join("r.csv");
+    let mut child = Command::new(BIN)
+        .args([
+            "sim",
+            "designs/layered.toml",
+            "--engine",
+            "icarus",
+            "--ticks",
+            "5000",
+        ])
+        .args(["--quiet", "--stimulus", &s(&stim), "--out", &s(&raster)])
+        .current_dir(root())
+        .spawn()
+        .unwrap();
+    let prefix = format!("spikeforge-build-{}-", child.id());
+    let build_dirs = || -> Vec<PathBuf> {
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&prefix)
+            })
+            .collect()
+    };
+    // Wait until the build folder exists (Icarus then runs for many seconds).
+    let start = std::time::Instant::now();
+    while build_dirs().is_empty() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "sim ended before it was interrupted"
+        );
+        assert!(
+            start.elapsed().as_secs() < 120,
+            "no temporary build folder appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(build_dirs().is_empty(), "left behind: {:?}", build_dirs());
+    assert!(!raster.exists());
+}

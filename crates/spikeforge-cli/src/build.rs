@@ -74,11 +74,13 @@ pub fn write_atomically(out: &Path, files: &[(String, String)]) -> io::Result<()
     let tmp = parent.join(format!(".{leaf}.spikeforge-new-{}", std::process::id()));
     let old = parent.join(format!(".{leaf}.spikeforge-old-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
+    let _removing = crate::interrupt::Guard::remove(&tmp);
     let written = (|| {
         std::fs::create_dir(&tmp)?;
         for (name, text) in files {
             std::fs::write(tmp.join(name), text)?;
         }
+        let _restoring = crate::interrupt::Guard::restore(&old, out);
         if out.exists() {
             std::fs::rename(out, &old)?;
         }

@@ -232,8 +232,11 @@ pub(crate) fn load_stimulus(path: &Path, circuit: &Circuit, ticks: u64) -> Optio
     }
 }
 
-/// A temporary build folder, removed when dropped.
-pub(crate) struct TempDir(PathBuf);
+/// A temporary build folder, removed when dropped (or on Ctrl-C).
+pub(crate) struct TempDir {
+    path: PathBuf,
+    _on_interrupt: crate::interrupt::Guard,
+}
 
 impl TempDir {
     fn with_files(files: &[(String, String)]) -> std::io::Result<TempDir> {
@@ -248,9 +251,12 @@ impl TempDir {
             ));
             match std::fs::create_dir(&path) {
                 Ok(()) => {
-                    let dir = TempDir(path);
+                    let dir = TempDir {
+                        _on_interrupt: crate::interrupt::Guard::remove(&path),
+                        path,
+                    };
                     for (name, text) in files {
-                        std::fs::write(dir.0.join(name), text)?;
+                        std::fs::write(dir.path.join(name), text)?;
                     }
                     return Ok(dir);
                 }
@@ -262,13 +268,13 @@ impl TempDir {
     }
 
     pub(crate) fn path(&self) -> &Path {
-        &self.0
+        &self.path
     }
 }
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 
@@ -479,6 +485,7 @@ pub(crate) fn write_file_atomically(path: &Path, text: &str) -> std::io::Result<
         _ => PathBuf::from("."),
     };
     let tmp = parent.join(format!(".{leaf}.spikeforge-tmp-{}", std::process::id()));
+    let _removing = crate::interrupt::Guard::remove(&tmp);
     let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -11,6 +11,7 @@ mod cmd_run;
 mod cmd_sim;
 mod cmd_stimulus;
 pub mod cmd_verify;
+mod interrupt;
 mod report;
 
 use std::path::PathBuf;
@@ -223,6 +224,7 @@ fn restore_sigpipe() {
 /// Runs the command line on the process's arguments.
 pub fn main() -> ExitCode {
     restore_sigpipe();
+    interrupt::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
