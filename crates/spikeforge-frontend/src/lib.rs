@@ -51,6 +51,18 @@ impl Loaded {
     }
 }
 
+/// Why a file cannot be read, in the same words on every OS for the common cases (the
+/// OS's own text, with its error number, otherwise).
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "no such file".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        ErrorKind::IsADirectory => "it is a folder, not a file".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// Reads and validates the design at `path`. Weight files are resolved relative to the
 /// design's folder. Never panics on any input.
 pub fn load_design(path: &Path) -> Loaded {
@@ -60,7 +72,7 @@ pub fn load_design(path: &Path) -> Loaded {
         Err(e) => {
             let d = Diagnostic::new(
                 Code::DesignUnreadable,
-                format!("cannot read `{shown}`: {e}"),
+                format!("cannot read `{shown}`: {}", io_reason(&e)),
             );
             return Loaded {
                 source: None,

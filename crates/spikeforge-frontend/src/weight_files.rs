@@ -119,7 +119,7 @@ fn read_file(file: &str, span: Span, base: &Path) -> Result<WeightMatrix, Diagno
             Code::WeightFileUnreadable,
             file,
             span,
-            format_args!("cannot be read: {e}"),
+            format_args!("cannot be read: {}", crate::io_reason(&e)),
         )
     })?;
     let matrix = if ext.as_deref() == Some("npy") {

@@ -127,7 +127,7 @@ pub fn load_workload(
     let base = design.parent().unwrap_or(Path::new("."));
     let labels_path = base.join(w.labels.get_ref());
     let text = std::fs::read(&labels_path)
-        .map_err(|e| e.to_string())
+        .map_err(|e| crate::io_reason(&e))
         .and_then(|b| String::from_utf8(b).map_err(|_| "it is not UTF-8 text".to_string()))
         .map_err(|e| {
             in_design(
