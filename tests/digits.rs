@@ -137,6 +137,18 @@ fn spikeforge(args: &[&str], cwd: &Path) -> std::process::Output {
         .unwrap()
 }
 
+/// `spikeforge run <args> --json --out <out>`, which must succeed; its JSON.
+fn run_json(args: &[&str], out: &Path) -> serde_json::Value {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend(["--json", "--out", out.to_str().unwrap()]);
+    let o = spikeforge(&all, &root());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(std::fs::read(out.join("run.json")).unwrap(), o.stdout);
+    json
+}
+
 #[test]
 fn run_reports_and_writes_the_same_every_time() {
     let base = std::env::temp_dir().join(format!("sf-run-{}", std::process::id()));
@@ -145,21 +157,7 @@ fn run_reports_and_writes_the_same_every_time() {
     let mut outputs = Vec::new();
     for (k, jobs) in ["1", "2"].iter().enumerate() {
         let out = base.join(format!("out{k}"));
-        let o = spikeforge(
-            &[
-                "run",
-                "--images",
-                "12",
-                "--json",
-                "--jobs",
-                jobs,
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            &root(),
-        );
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let json = run_json(&["--images", "12", "--jobs", jobs], &out);
         for key in [
             "accuracy",
             "images",
@@ -175,7 +173,6 @@ fn run_reports_and_writes_the_same_every_time() {
         assert_eq!(json["images"], 12);
         assert_eq!(json["functional_equals_cycle"], true);
         let run_json = std::fs::read(out.join("run.json")).unwrap();
-        assert_eq!(run_json, o.stdout);
         for f in [
             "digits_top.v",
             "plan.json",
@@ -237,19 +234,7 @@ fn run_without_a_workload_fails_and_writes_nothing() {
 fn run_without_a_design_uses_the_bundled_one() {
     let base = std::env::temp_dir().join(format!("sf-run-default-{}", std::process::id()));
     let out = base.join("out");
-    let o = spikeforge(
-        &[
-            "run",
-            "--images",
-            "2",
-            "--json",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &root(),
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let json = run_json(&["--images", "2"], &out);
     assert!(json["design"]
         .as_str()
         .unwrap()
@@ -262,18 +247,7 @@ fn run_without_a_design_uses_the_bundled_one() {
 fn a_small_workload_runs_and_check_validates_workloads() {
     let base = std::env::temp_dir().join(format!("sf-run-small-{}", std::process::id()));
     let out = base.join("out");
-    let o = spikeforge(
-        &[
-            "run",
-            "tests/workload/ok.toml",
-            "--json",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &root(),
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let json = run_json(&["tests/workload/ok.toml"], &out);
     assert_eq!(json["images"], 2);
     assert_eq!(json["ticks_per_image"], 4);
     let results = std::fs::read_to_string(out.join("results.csv")).unwrap();

@@ -32,12 +32,24 @@ pub const BUNDLED: &str = "designs/digits.toml";
 const CLOCK_MHZ: f64 = 100.0;
 
 /// Flags of `run`.
+#[derive(clap::Args)]
 pub struct RunArgs {
+    /// The design file (TOML) with a [workload] table [default: designs/digits.toml].
     pub design: Option<PathBuf>,
+    /// The folder to write [default: build/<design file name>].
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Run only the first N images of the workload.
+    #[arg(long)]
     pub images: Option<usize>,
+    /// Images simulated at once [default: the number of cores].
+    #[arg(long)]
     pub jobs: Option<usize>,
+    /// Print the summary as JSON (the same as run.json).
+    #[arg(long)]
     pub json: bool,
+    /// No progress display.
+    #[arg(long)]
     pub quiet: bool,
 }
 

@@ -42,25 +42,7 @@ enum Command {
     /// functional model. Writes the build, the waveform of image 0 (image0.vcd),
     /// results.csv and run.json into --out. Without a design, runs the bundled digit
     /// classifier (designs/digits.toml).
-    Run {
-        /// The design file (TOML) with a [workload] table [default: designs/digits.toml].
-        design: Option<PathBuf>,
-        /// The folder to write [default: build/<design file name>].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Run only the first N images of the workload.
-        #[arg(long)]
-        images: Option<usize>,
-        /// Images simulated at once [default: the number of cores].
-        #[arg(long)]
-        jobs: Option<usize>,
-        /// Print the summary as JSON (the same as run.json).
-        #[arg(long)]
-        json: bool,
-        /// No progress display.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Run(cmd_run::RunArgs),
     /// Reads a design and reports every error and warning in it.
     ///
     /// Exits 0 when the design is valid (warnings allowed) and 1 when it has errors.
@@ -239,21 +221,7 @@ pub fn main() -> ExitCode {
     };
     let ok = match cli.command {
         Command::Check { design } => cmd_check::run(&design),
-        Command::Run {
-            design,
-            out,
-            images,
-            jobs,
-            json,
-            quiet,
-        } => cmd_run::run(&cmd_run::RunArgs {
-            design,
-            out,
-            images,
-            jobs,
-            json,
-            quiet,
-        }),
+        Command::Run(args) => cmd_run::run(&args),
         Command::Place {
             design,
             placer,
