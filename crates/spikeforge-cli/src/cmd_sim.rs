@@ -236,7 +236,7 @@ pub(crate) fn load_stimulus(path: &Path, circuit: &Circuit, ticks: u64) -> Optio
 pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn with_files(files: &[(String, String)]) -> std::io::Result<TempDir> {
+    pub(crate) fn with_files(files: &[(String, String)]) -> std::io::Result<TempDir> {
         let base = std::env::temp_dir();
         for attempt in 0u32.. {
             let nanos = std::time::SystemTime::now()
