@@ -377,12 +377,13 @@ fn read(dir: &Path, name: &str) -> Result<String, Error> {
 /// Synthesises the build in `dir` (the Verilog `files`, in compile order, with their
 /// memory images beside them; `top` is the top module) for `opts.target`. Runs yosys,
 /// then, when the cell counts fit the device, nextpnr. Writes the files named by the
-/// constants of this crate into `dir`.
+/// constants of this crate into `dir`. yosys's `check -assert` runs on the mapped
+/// netlist (spikeforge's RTL passes it; a failure is a bug worth reporting).
 pub fn run(dir: &Path, top: &str, files: &[String], opts: &Options) -> Result<Report, Error> {
     require_tools()?;
     let t = opts.target;
     let script = format!(
-        "read_verilog -defer {}; synth_ice40 -top {top} -json {NETLIST}; tee -q -o {STAT} stat -json",
+        "read_verilog -defer {}; synth_ice40 -top {top} -json {NETLIST}; check -assert; tee -q -o {STAT} stat -json",
         files.join(" ")
     );
     let status = Command::new("yosys")
