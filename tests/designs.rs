@@ -324,9 +324,7 @@ fn mesh2x2_is_the_fpga_reference_design() {
     assert_eq!(xs.len(), 4);
     for (l, name) in names.iter().enumerate() {
         let file = designs_dir().join(format!("mesh2x2/w_{name}.csv"));
-        let mut want = format!(
-            "# 64 x 64, layer {l}: see designs/mesh2x2.toml for the formula\n"
-        );
+        let mut want = format!("# 64 x 64, layer {l}: see designs/mesh2x2.toml for the formula\n");
         for i in 0..64 {
             let row: Vec<String> = (0..64)
                 .map(|j| mesh2x2_weight(l as u32, i, j).to_string())

@@ -85,7 +85,13 @@ fn mesh2x2_closes_at_50_mhz_on_hx8k_with_weights_in_block_ram() {
         ],
         None,
     );
-    assert_eq!(o.code, Some(0), "stdout:\n{}\nstderr:\n{}", o.stdout, o.stderr);
+    assert_eq!(
+        o.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        o.stdout,
+        o.stderr
+    );
     let r: serde_json::Value = serde_json::from_str(&o.stdout).expect("--json prints JSON");
     let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
     insta::assert_snapshot!("report_keys", keys.join("\n"));
@@ -93,14 +99,21 @@ fn mesh2x2_closes_at_50_mhz_on_hx8k_with_weights_in_block_ram() {
     assert_eq!(r["fits"], true);
     assert_eq!(r["overflow"].as_array().unwrap().len(), 0);
     let fmax = r["fmax_mhz"].as_f64().expect("nextpnr reports an Fmax");
-    assert!(fmax >= 50.0, "Fmax {fmax} MHz is below 50 MHz:\n{}", o.stdout);
+    assert!(
+        fmax >= 50.0,
+        "Fmax {fmax} MHz is below 50 MHz:\n{}",
+        o.stdout
+    );
     assert_eq!(r["meets_timing"], true);
     let (luts, ffs, brams) = (
         r["luts"].as_u64().unwrap(),
         r["ffs"].as_u64().unwrap(),
         r["brams"].as_u64().unwrap(),
     );
-    assert!(luts > 500 && luts < r["capacity"]["luts"].as_u64().unwrap(), "{luts}");
+    assert!(
+        luts > 500 && luts < r["capacity"]["luts"].as_u64().unwrap(),
+        "{luts}"
+    );
     assert!(ffs > 100, "{ffs}");
     assert_eq!(r["capacity"]["brams"], 32);
     // Every tile's weights (4096 x 4 bits) are block RAM: 4 tiles x 4 SB_RAM40_4K at
@@ -118,7 +131,10 @@ fn mesh2x2_closes_at_50_mhz_on_hx8k_with_weights_in_block_ram() {
     let log = std::fs::read_to_string(out_dir.join("yosys.log")).unwrap();
     let warnings: Vec<&str> = log.lines().filter(|l| l.starts_with("Warning:")).collect();
     assert!(warnings.is_empty(), "yosys warns:\n{}", warnings.join("\n"));
-    assert!(log.contains("check -assert"), "the runner checks the netlist");
+    assert!(
+        log.contains("check -assert"),
+        "the runner checks the netlist"
+    );
     // --out keeps the build, the netlist, the reports and the logs.
     for f in [
         "mesh2x2_top.v",
@@ -169,7 +185,13 @@ fn a_design_that_does_not_fit_says_what_overflowed() {
         &["synth", design.to_str().unwrap(), "--target", "ice40-up5k"],
         None,
     );
-    assert_eq!(o.code, Some(1), "stdout:\n{}\nstderr:\n{}", o.stdout, o.stderr);
+    assert_eq!(
+        o.code,
+        Some(1),
+        "stdout:\n{}\nstderr:\n{}",
+        o.stdout,
+        o.stderr
+    );
     let last = o.stderr.lines().last().unwrap_or_default();
     let shown = last.replace(design.to_str().unwrap(), "<design>");
     // The number of block RAMs is yosys's; the shape of the message is ours.

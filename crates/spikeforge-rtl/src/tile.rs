@@ -209,7 +209,9 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
     // and what the decision needs, registered, so the BRAM read, the sum and the
     // saturation fill one cycle and the threshold compare, reset and writes the next.
     m.items.push(Item::Blank);
-    m.comment("Neuron update, second stage (valid when commit_pend): fire, reset, refractory, writes.");
+    m.comment(
+        "Neuron update, second stage (valid when commit_pend): fire, reset, refractory, writes.",
+    );
     let c_vs = m.reg("c_vs", Ty::unsigned(vm));
     let c_v = m.reg("c_v", Ty::unsigned(vm));
     let c_ref = m.reg("c_ref", Ty::unsigned(8));

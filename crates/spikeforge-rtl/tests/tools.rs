@@ -228,9 +228,8 @@ fn check_tools(case: &Case, ice40: bool) -> Outcome {
     let mut brams = 0;
     let mut mapping = Vec::new();
     if ice40 {
-        let script = format!(
-            "{read}; synth_ice40 -top {top}; check -assert; tee -q -o ice40_stat.txt stat"
-        );
+        let script =
+            format!("{read}; synth_ice40 -top {top}; check -assert; tee -q -o ice40_stat.txt stat");
         let r = common::run(&dir, "yosys", &["-p", &script], long);
         secs += r.secs;
         if !r.ok {

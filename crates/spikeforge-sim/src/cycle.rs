@@ -115,11 +115,7 @@ impl Tile {
             in_ready: r.nstate == N_IDLE && !sweep,
             out_valid: r.sstate == S_PUSH,
             out_data: r.buf_q,
-            idle: r.nstate == N_IDLE
-                && !r.wr_pend
-                && !r.up_pend
-                && !r.c_pend
-                && r.sstate == S_IDLE,
+            idle: r.nstate == N_IDLE && !r.wr_pend && !r.up_pend && !r.c_pend && r.sstate == S_IDLE,
         }
     }
 
@@ -257,7 +253,11 @@ impl Tile {
             return (false, (c.refc - 1, c.v));
         }
         if c.vs >= c.p.threshold {
-            let v = if c.p.subtract { c.vs - c.p.threshold } else { 0 };
+            let v = if c.p.subtract {
+                c.vs - c.p.threshold
+            } else {
+                0
+            };
             (true, (c.p.refractory, v))
         } else {
             (false, (0, c.vs))

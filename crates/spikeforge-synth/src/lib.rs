@@ -220,7 +220,10 @@ impl Report {
             "{} on {} ({} {}), nextpnr seed {}\n",
             self.top, self.target, self.device, self.package, self.seed
         );
-        out.push_str(&format!("  {:<12} {:>7}  {:>7}\n", "resource", "used", "of"));
+        out.push_str(&format!(
+            "  {:<12} {:>7}  {:>7}\n",
+            "resource", "used", "of"
+        ));
         for (name, used, of, p) in rows.drain(..) {
             out.push_str(&format!("  {name:<12} {used:>7}  {of:>7}  {p:>6}\n"));
         }
@@ -488,9 +491,7 @@ pub fn run(dir: &Path, top: &str, files: &[String], opts: &Options) -> Result<Re
     let pnr = parse_nextpnr_report(&read(dir, NEXTPNR_REPORT)?).map_err(Error::Output)?;
     report.logic_cells = pnr.logic_cells;
     report.fmax_mhz = pnr.fmax_mhz;
-    report.meets_timing = pnr
-        .fmax_mhz
-        .is_some_and(|f| f >= f64::from(opts.freq_mhz));
+    report.meets_timing = pnr.fmax_mhz.is_some_and(|f| f >= f64::from(opts.freq_mhz));
     report.critical_path = pnr.critical_path;
     Ok(report)
 }

@@ -251,8 +251,8 @@ mod tests {
 
     #[test]
     fn reads_the_nextpnr_fixture() {
-        let r = parse_nextpnr_report(include_str!("../tests/fixtures/nextpnr_report.json"))
-            .unwrap();
+        let r =
+            parse_nextpnr_report(include_str!("../tests/fixtures/nextpnr_report.json")).unwrap();
         assert!(r.fmax_mhz.unwrap() > 1.0);
         assert!(r.logic_cells.unwrap() > 0);
         let p = r.critical_path.unwrap();
@@ -283,7 +283,10 @@ mod tests {
             (m[0].memory.as_str(), m[0].mapped_to),
             ("tile_0_0.acc_mem", "bram")
         );
-        assert_eq!((m[1].memory.as_str(), m[1].mapped_to), ("channels_mem", "logic"));
+        assert_eq!(
+            (m[1].memory.as_str(), m[1].mapped_to),
+            ("channels_mem", "logic")
+        );
     }
 
     #[test]
