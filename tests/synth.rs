@@ -224,7 +224,12 @@ fn a_missing_tool_gets_an_install_hint() {
 #[test]
 fn bad_flags_exit_1() {
     for args in [
-        &["synth", "designs/case1_integrate.toml", "--target", "ice40-hx1k"][..],
+        &[
+            "synth",
+            "designs/case1_integrate.toml",
+            "--target",
+            "ice40-hx1k",
+        ][..],
         &["synth", "designs/case1_integrate.toml", "--freq", "0"][..],
         &["synth", "designs/case1_integrate.toml", "--seed", "-1"][..],
         &["synth"][..],
@@ -240,7 +245,11 @@ fn a_design_with_errors_is_reported_before_any_tool_runs() {
     require_tools();
     let s = Scratch::new("bad");
     let design = s.0.join("bad.toml");
-    std::fs::write(&design, "name = \"bad\"\n[[input]]\nname = \"in\"\nchannels = 0\n").unwrap();
+    std::fs::write(
+        &design,
+        "name = \"bad\"\n[[input]]\nname = \"in\"\nchannels = 0\n",
+    )
+    .unwrap();
     let o = spikeforge(&["synth", design.to_str().unwrap()], None);
     assert_eq!(o.code, Some(1));
     assert!(o.stdout.is_empty(), "{}", o.stdout);
