@@ -63,6 +63,7 @@ fn the_expected_designs_exist() {
         "case7_delay.toml",
         "digits.toml",
         "layered.toml",
+        "mesh2x2.toml",
         "recurrent.toml",
     ] {
         assert!(names.iter().any(|n| n == expected), "{expected} is missing");
@@ -293,4 +294,52 @@ fn layered_weight_files_are_generated() {
         ),
         (64, 128, 10)
     );
+}
+
+/// The weight of designs/mesh2x2.toml's layer `l`, source line `i`, target `j`: the
+/// formula in the design's header, in 32-bit wrapping arithmetic.
+fn mesh2x2_weight(l: u32, i: u32, j: u32) -> i64 {
+    let mut x = ((l * 64 + i) * 64 + j).wrapping_mul(2654435761);
+    x ^= x >> 15;
+    x = x.wrapping_mul(2246822519);
+    x ^= x >> 13;
+    if x % 4 == 0 {
+        i64::from((x >> 8) % 12) - 4
+    } else {
+        0
+    }
+}
+
+/// designs/mesh2x2.toml: four layers of 64 neurons on a 2x2 mesh of 64-neuron, 64-axon
+/// tiles with 4-bit weights, whose weight files are the header's formula.
+#[test]
+fn mesh2x2_is_the_fpga_reference_design() {
+    let c = load("mesh2x2.toml");
+    let hw = c.hardware();
+    assert_eq!(
+        (hw.tile_neurons, hw.tile_axons, hw.mesh),
+        (64, 64, Some((2, 2)))
+    );
+    let names = ["in_l1", "l1_l2", "l2_l3", "l3_out"];
+    let xs: Vec<_> = c.crossbars().collect();
+    assert_eq!(xs.len(), 4);
+    for (l, name) in names.iter().enumerate() {
+        let file = designs_dir().join(format!("mesh2x2/w_{name}.csv"));
+        let mut want = format!("# 64 x 64, layer {l}: see designs/mesh2x2.toml for the formula\n");
+        for i in 0..64 {
+            let row: Vec<String> = (0..64)
+                .map(|j| mesh2x2_weight(l as u32, i, j).to_string())
+                .collect();
+            want.push_str(&row.join(","));
+            want.push('\n');
+        }
+        assert!(
+            std::fs::read_to_string(&file).unwrap() == want,
+            "{} is not the formula of designs/mesh2x2.toml",
+            file.display()
+        );
+        let x = xs[l].1;
+        assert_eq!(x.weight_bits, 4);
+        assert_eq!((x.weights.rows(), x.weights.cols()), (64, 64));
+    }
 }

@@ -46,6 +46,8 @@ module case4_wrap_tile #(
   reg wr_j;
   reg up_pend;
   reg up_j;
+  reg commit_pend;
+  reg commit_j;
   reg [1:0] fired_count;
 
   // Sender.
@@ -62,7 +64,7 @@ module case4_wrap_tile #(
   wire keys_addr;
   assign keys_addr = (nstate == 3'h1) ? 1'b1 : ((nstate == 3'h2) ? ((search_step == 1'b0) ? search_next : (search_next | (1'b1 << (search_step - 1'b1)))) : 1'b0);
 
-  // Neuron update: the arithmetic of the semantics page at V = the neuron's membrane_bits.
+  // Neuron update, first stage: the arithmetic of the semantics page at V = the neuron's membrane_bits, up to the saturated sum.
   wire [7:0] u_v;
   assign u_v = state_q[7:0];
   wire [7:0] u_ref;
@@ -91,12 +93,32 @@ module case4_wrap_tile #(
   assign u_min = 10'sh380 >>> p_vshift;
   wire [7:0] u_vs;
   assign u_vs = (u_sum > u_max) ? u_max[7:0] : ((u_sum < u_min) ? u_min[7:0] : u_sum[7:0]);
+
+  // Neuron update, second stage (valid when commit_pend): fire, reset, refractory, writes.
+  reg [7:0] c_vs;
+  reg [7:0] c_v;
+  reg [7:0] c_ref;
+  reg [7:0] c_threshold;
+  reg c_reset_subtract;
+  reg [7:0] c_refractory;
+  reg [8:0] c_key;
   wire u_fire;
-  assign u_fire = !(u_ref != 8'h0) && ($signed(u_vs) >= $signed(p_threshold));
+  assign u_fire = !(c_ref != 8'h0) && ($signed(c_vs) >= $signed(c_threshold));
   wire [7:0] u_vnew;
-  assign u_vnew = (u_ref != 8'h0) ? u_v : (u_fire ? (p_reset_subtract ? (u_vs - p_threshold) : 8'h0) : u_vs);
+  assign u_vnew = (c_ref != 8'h0) ? c_v : (u_fire ? (c_reset_subtract ? (c_vs - c_threshold) : 8'h0) : c_vs);
   wire [7:0] u_refnew;
-  assign u_refnew = (u_ref != 8'h0) ? (u_ref - 8'h1) : (u_fire ? p_refractory : 8'h0);
+  assign u_refnew = (c_ref != 8'h0) ? (c_ref - 8'h1) : (u_fire ? c_refractory : 8'h0);
+
+  always @(posedge clk) begin
+    c_vs <= u_vs;
+    c_v <= u_v;
+    c_ref <= u_ref;
+    c_threshold <= p_threshold;
+    c_reset_subtract <= p_reset_subtract;
+    c_refractory <= p_refractory;
+    c_key <= p_key;
+  end
+
   wire [7:0] w_ext;
   assign w_ext = $unsigned($signed(weights_q));
 
@@ -113,7 +135,7 @@ module case4_wrap_tile #(
     acc_waddr = wr_j;
     acc_wdata = 8'h0;
     state_we = 1'b0;
-    state_waddr = up_j;
+    state_waddr = commit_j;
     state_wdata = {u_refnew, u_vnew};
     if (nstate == 3'h0) begin
       acc_we = 1'b1;
@@ -124,9 +146,9 @@ module case4_wrap_tile #(
     end else if (wr_pend) begin
       acc_we = 1'b1;
       acc_wdata = acc_q + w_ext;
-    end else if (up_pend) begin
+    end else if (commit_pend) begin
       acc_we = 1'b1;
-      acc_waddr = up_j;
+      acc_waddr = commit_j;
       state_we = 1'b1;
     end
   end
@@ -146,8 +168,8 @@ module case4_wrap_tile #(
   end
 
   always @(posedge clk) begin
-    if (up_pend && u_fire) begin
-      spikes_mem[fired_count[0:0]] <= p_key;
+    if (commit_pend && u_fire) begin
+      spikes_mem[fired_count[0:0]] <= c_key;
     end
     spikes_q <= spikes_mem[send_k];
   end
@@ -168,7 +190,7 @@ module case4_wrap_tile #(
   assign in_ready = (nstate == 3'h1) && !sweep;
   assign out_valid = sstate == 2'h2;
   assign out_data = spikes_q;
-  assign idle = (((nstate == 3'h1) && !wr_pend) && !up_pend) && (sstate == 2'h0);
+  assign idle = ((((nstate == 3'h1) && !wr_pend) && !up_pend) && !commit_pend) && (sstate == 2'h0);
 
   always @(posedge clk) begin
     if (rst) begin
@@ -176,6 +198,7 @@ module case4_wrap_tile #(
       clear_cnt <= 1'b0;
       wr_pend <= 1'b0;
       up_pend <= 1'b0;
+      commit_pend <= 1'b0;
       fired_count <= 2'h0;
       sstate <= 2'h0;
     end else begin
@@ -183,7 +206,9 @@ module case4_wrap_tile #(
       wr_j <= j;
       up_pend <= nstate == 3'h5;
       up_j <= j;
-      if (up_pend && u_fire) begin
+      commit_pend <= up_pend;
+      commit_j <= up_j;
+      if (commit_pend && u_fire) begin
         fired_count <= fired_count + 2'h1;
       end
       case (nstate)

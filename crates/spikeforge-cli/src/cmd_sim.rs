@@ -239,7 +239,7 @@ pub(crate) struct TempDir {
 }
 
 impl TempDir {
-    fn with_files(files: &[(String, String)]) -> std::io::Result<TempDir> {
+    pub(crate) fn with_files(files: &[(String, String)]) -> std::io::Result<TempDir> {
         let base = std::env::temp_dir();
         for attempt in 0u32.. {
             let nanos = std::time::SystemTime::now()

@@ -10,6 +10,7 @@ mod cmd_place;
 mod cmd_run;
 mod cmd_sim;
 mod cmd_stimulus;
+mod cmd_synth;
 pub mod cmd_verify;
 mod interrupt;
 mod report;
@@ -177,6 +178,42 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Synthesises a design for an iCE40 FPGA with yosys and nextpnr-ice40.
+    ///
+    /// Builds the design exactly as `build` does, runs `synth_ice40` and nextpnr-ice40,
+    /// and prints the LUT4s, flip-flops, block RAMs and I/O pins it uses against the
+    /// device's, and the Fmax nextpnr reports (a table, or JSON with --json). Exits 1
+    /// when a tool is missing or fails, or when the design does not fit (naming what
+    /// overflowed).
+    Synth {
+        /// The design file (TOML).
+        design: PathBuf,
+        /// ice40-hx8k (CT256 package) or ice40-up5k (SG48).
+        #[arg(long, default_value = "ice40-hx8k", value_parser = ["ice40-hx8k", "ice40-up5k"])]
+        target: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Folder to keep the build, the netlist, the reports and the tool logs in
+        /// (replaced whole) [default: a temporary folder, removed afterwards].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The clock frequency nextpnr aims for, in MHz.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        freq: u32,
+        /// nextpnr's placer seed (a seed gives the same result on every run).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// spikeforge's placer: seq (sequential fill), random, or anneal.
+        #[arg(long, default_value = "anneal", value_parser = ["seq", "random", "anneal"])]
+        placer: String,
+        /// spikeforge's router: xy (dimension order) or congestion.
+        #[arg(long, default_value = "congestion", value_parser = ["xy", "congestion"])]
+        router: String,
+        /// Seed of spikeforge's randomised placers.
+        #[arg(long, default_value_t = 1)]
+        place_seed: u64,
+    },
     /// Writes a synthetic design (ff-deep, ff-wide, recurrent, random, conv) as TOML.
     Gen {
         /// ff-deep, ff-wide, recurrent, random or conv.
@@ -257,6 +294,33 @@ pub fn main() -> ExitCode {
                 ..Default::default()
             },
         ),
+        Command::Synth {
+            design,
+            target,
+            json,
+            out,
+            freq,
+            seed,
+            placer,
+            router,
+            place_seed,
+        } => cmd_synth::run(&cmd_synth::SynthArgs {
+            design,
+            target: spikeforge_synth::Target::parse(&target)
+                .unwrap_or(spikeforge_synth::Target::Hx8k),
+            json,
+            out,
+            freq_mhz: freq,
+            seed,
+            pnr: spikeforge_pnr::Options {
+                placer: spikeforge_pnr::Placer::parse(&placer)
+                    .unwrap_or(spikeforge_pnr::Placer::Anneal),
+                router: spikeforge_pnr::RouterKind::parse(&router)
+                    .unwrap_or(spikeforge_pnr::RouterKind::Congestion),
+                seed: place_seed,
+                ..Default::default()
+            },
+        }),
         Command::Gen {
             kind,
             neurons,

@@ -6,6 +6,8 @@
 //! tile's axon keys, then one weight and one accumulator update per cycle across the
 //! row), and on `sweep` updates every neuron with exactly the arithmetic of the
 //! semantics page, writing the keys of the neurons that fire to the spike buffer. The
+//! update is a three-stage pipeline (read; leak, sum and saturation; threshold, reset
+//! and writes), one slot per cycle, so the longest path is half the arithmetic. The
 //! sender, on `send`, pushes the spike buffer out as packets. Because the sender never
 //! waits on the neuron machine, a tile always drains the network while it sends, so
 //! tiles cannot deadlock each other.
@@ -95,6 +97,8 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
     let wr_j = m.reg("wr_j", Ty::unsigned(nb));
     let up_pend = m.reg("up_pend", Ty::BIT);
     let up_j = m.reg("up_j", Ty::unsigned(nb));
+    let c_pend = m.reg("commit_pend", Ty::BIT);
+    let c_j = m.reg("commit_j", Ty::unsigned(nb));
     let fcount = m.reg("fired_count", Ty::unsigned(nb + 1));
     m.items.push(Item::Blank);
     m.comment("Sender.");
@@ -134,10 +138,10 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
         ),
     );
 
-    // Neuron update datapath (valid when up_pend).
+    // Neuron update datapath, first stage (valid when up_pend).
     m.items.push(Item::Blank);
     m.comment(
-        "Neuron update: the arithmetic of the semantics page at V = the neuron's membrane_bits.",
+        "Neuron update, first stage: the arithmetic of the semantics page at V = the neuron's membrane_bits, up to the saturated sum.",
     );
     let u_v = m.wire("u_v", Ty::unsigned(vm));
     m.assign(LValue::r(&u_v), Expr::slice(&st_q, vm - 1, 0));
@@ -201,23 +205,37 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
                 .pick(Expr::slice(&vmin, vm - 1, 0), Expr::slice(&sum, vm - 1, 0)),
         ),
     );
-    let refractory_now = r(&u_ref).differs(Expr::lit(8, 0));
+    // The second stage of the update (the slot read two cycles ago): the saturated sum
+    // and what the decision needs, registered, so the BRAM read, the sum and the
+    // saturation fill one cycle and the threshold compare, reset and writes the next.
+    m.items.push(Item::Blank);
+    m.comment(
+        "Neuron update, second stage (valid when commit_pend): fire, reset, refractory, writes.",
+    );
+    let c_vs = m.reg("c_vs", Ty::unsigned(vm));
+    let c_v = m.reg("c_v", Ty::unsigned(vm));
+    let c_ref = m.reg("c_ref", Ty::unsigned(8));
+    let c_thr = m.reg("c_threshold", Ty::unsigned(vm));
+    let c_sub = m.reg("c_reset_subtract", Ty::BIT);
+    let c_refr = m.reg("c_refractory", Ty::unsigned(8));
+    let c_key = m.reg("c_key", Ty::unsigned(k));
+    let refractory_now = r(&c_ref).differs(Expr::lit(8, 0));
     let fire = m.wire("u_fire", Ty::BIT);
     m.assign(
         LValue::r(&fire),
         refractory_now
             .clone()
             .lnot()
-            .land(Expr::signed(r(&vs)).ge(Expr::signed(r(&thr)))),
+            .land(Expr::signed(r(&c_vs)).ge(Expr::signed(r(&c_thr)))),
     );
     let vnew = m.wire("u_vnew", Ty::unsigned(vm));
     m.assign(
         LValue::r(&vnew),
         refractory_now.clone().pick(
-            r(&u_v),
+            r(&c_v),
             r(&fire).pick(
-                r(&rst_sub).pick(r(&vs).sub(r(&thr)), Expr::lit(vm, 0)),
-                r(&vs),
+                r(&c_sub).pick(r(&c_vs).sub(r(&c_thr)), Expr::lit(vm, 0)),
+                r(&c_vs),
             ),
         ),
     );
@@ -225,9 +243,21 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
     m.assign(
         LValue::r(&refnew),
         refractory_now.pick(
-            r(&u_ref).sub(Expr::lit(8, 1)),
-            r(&fire).pick(r(&refr), Expr::lit(8, 0)),
+            r(&c_ref).sub(Expr::lit(8, 1)),
+            r(&fire).pick(r(&c_refr), Expr::lit(8, 0)),
         ),
+    );
+    m.always(
+        Always::Clocked(clk.clone()),
+        vec![
+            set(&c_vs, r(&vs)),
+            set(&c_v, r(&u_v)),
+            set(&c_ref, r(&u_ref)),
+            set(&c_thr, r(&thr)),
+            set(&c_sub, r(&rst_sub)),
+            set(&c_refr, r(&refr)),
+            set(&c_key, r(&nkey)),
+        ],
     );
     let wsext = m.wire("w_ext", Ty::unsigned(vm));
     m.assign(LValue::r(&wsext), Expr::unsigned(sext(&w_q, wb, vm)));
@@ -248,7 +278,7 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
             put(&acc_waddr, r(&wr_j)),
             put(&acc_wdata, Expr::lit(vm, 0)),
             put(&st_we, Expr::lit(1, 0)),
-            put(&st_waddr, r(&up_j)),
+            put(&st_waddr, r(&c_j)),
             put(&st_wdata, Expr::Concat(vec![r(&refnew), r(&vnew)])),
             when(
                 in_ns(N_CLEAR),
@@ -266,10 +296,10 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
                         put(&acc_wdata, r(&acc_q).add(r(&wsext))),
                     ],
                     vec![when(
-                        r(&up_pend),
+                        r(&c_pend),
                         vec![
                             put(&acc_we, Expr::lit(1, 1)),
-                            put(&acc_waddr, r(&up_j)),
+                            put(&acc_waddr, r(&c_j)),
                             put(&st_we, Expr::lit(1, 1)),
                         ],
                         vec![],
@@ -310,10 +340,10 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
         Always::Clocked(clk.clone()),
         vec![
             when(
-                r(&up_pend).land(r(&fire)),
+                r(&c_pend).land(r(&fire)),
                 vec![Stmt::NonBlocking(
                     LValue::Index(buf_mem.clone(), Expr::slice(&fcount, nb - 1, 0)),
-                    r(&nkey),
+                    r(&c_key),
                 )],
                 vec![],
             ),
@@ -348,6 +378,7 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
         in_ns(N_IDLE)
             .land(r(&wr_pend).lnot())
             .land(r(&up_pend).lnot())
+            .land(r(&c_pend).lnot())
             .land(r(&sstate).equals(ss(S_IDLE))),
     );
 
@@ -467,8 +498,10 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
         set(&wr_j, r(&j)),
         set(&up_pend, in_ns(N_SWEEP)),
         set(&up_j, r(&j)),
+        set(&c_pend, r(&up_pend)),
+        set(&c_j, r(&up_j)),
         when(
-            r(&up_pend).land(r(&fire)),
+            r(&c_pend).land(r(&fire)),
             vec![set(&fcount, r(&fcount).add(Expr::lit(nb + 1, 1)))],
             vec![],
         ),
@@ -484,6 +517,7 @@ pub fn tile(name: Ident, a: &Arch, header: &[String], defaults: &[String; 3]) ->
                 set(&cnt, Expr::lit(nb, 0)),
                 set(&wr_pend, Expr::lit(1, 0)),
                 set(&up_pend, Expr::lit(1, 0)),
+                set(&c_pend, Expr::lit(1, 0)),
                 set(&fcount, Expr::lit(nb + 1, 0)),
                 set(&sstate, ss(S_IDLE)),
             ],

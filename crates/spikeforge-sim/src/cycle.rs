@@ -48,6 +48,16 @@ struct NeuronWord {
     threshold: i64,
 }
 
+/// The second stage of a neuron update: the saturated sum and what the threshold
+/// decision needs (the `c_*` registers of the tile).
+#[derive(Clone, Copy, Debug, Default)]
+struct Commit {
+    vs: i64,
+    v: i64,
+    refc: u8,
+    p: NeuronWord,
+}
+
 /// One tile's registers (copied whole at every edge, so next values are computed from
 /// the values before the edge, as nonblocking assignments are).
 #[derive(Clone, Copy, Debug, Default)]
@@ -69,6 +79,9 @@ struct TileRegs {
     wr_j: u32,
     up_pend: bool,
     up_j: u32,
+    c_pend: bool,
+    c_j: u32,
+    c: Commit,
     fcount: u32,
     sstate: u64,
     sk: u32,
@@ -102,7 +115,7 @@ impl Tile {
             in_ready: r.nstate == N_IDLE && !sweep,
             out_valid: r.sstate == S_PUSH,
             out_data: r.buf_q,
-            idle: r.nstate == N_IDLE && !r.wr_pend && !r.up_pend && r.sstate == S_IDLE,
+            idle: r.nstate == N_IDLE && !r.wr_pend && !r.up_pend && !r.c_pend && r.sstate == S_IDLE,
         }
     }
 
@@ -114,6 +127,7 @@ impl Tile {
         r.nstate == N_IDLE
             && !r.wr_pend
             && !r.up_pend
+            && !r.c_pend
             && r.sstate == S_IDLE
             && !in_valid
             && !sweep
@@ -126,7 +140,7 @@ impl Tile {
         let r = &self.r;
         let neuron = match r.nstate {
             N_CLEAR => (nc - r.cnt) as u64,
-            N_IDLE if r.wr_pend || r.up_pend || in_valid => 1,
+            N_IDLE if r.wr_pend || r.up_pend || r.c_pend || in_valid => 1,
             N_IDLE => u64::MAX,
             // The search may fail at CHECK: the earliest return to IDLE.
             N_SEARCH => r.step as u64 + 2,
@@ -143,9 +157,9 @@ impl Tile {
         neuron.min(sender)
     }
 
-    /// Advances `k` edges that all stay in `INTEG` (k < N - j) with the sender at rest:
-    /// the row's accumulations in one loop, leaving every register as `k` calls of
-    /// [`Tile::edge`] would.
+    /// Advances `k` edges that all stay in `INTEG` (k < N - j) with the sender at rest
+    /// and no neuron update in flight: the row's accumulations in one loop, leaving every
+    /// register as `k` calls of [`Tile::edge`] would.
     fn advance_integ(&mut self, a: &Arch, k: u32) {
         let o = self.r;
         let row = (o.row as usize) << a.nb;
@@ -170,6 +184,8 @@ impl Tile {
         r.wr_j = last as u32;
         r.up_pend = false;
         r.up_j = last as u32;
+        r.c_pend = false;
+        r.c_j = if k == 1 { o.up_j } else { last as u32 - 1 };
         r.j = o.j + k;
     }
 
@@ -180,54 +196,71 @@ impl Tile {
         let o = self.r;
         let row = (o.row as usize) << a.nb;
         let mut r = o;
-        // Each edge updates the slot read at the previous edge, then reads the next.
-        let mut pending = o.up_pend.then_some(o.up_j);
+        // Each edge commits the slot read two edges before, takes the sum of the slot
+        // read at the previous edge into the second stage, then reads the next slot.
         for s in o.j..o.j + k {
             r.buf_q = self.spikes[o.sk as usize];
-            if let Some(u) = pending {
-                let (fire, new) = Self::update(&r, a.vm);
-                self.acc[u as usize] = 0;
-                self.state[u as usize] = new;
+            if r.c_pend {
+                let (fire, new) = Self::commit(&r.c);
+                let u = r.c_j as usize;
+                self.acc[u] = 0;
+                self.state[u] = new;
                 if fire {
-                    self.spikes[(r.fcount & (nc - 1)) as usize] = r.np_q.key;
+                    self.spikes[(r.fcount & (nc - 1)) as usize] = r.c.p.key;
                     r.fcount += 1;
                 }
             }
+            r.c = Self::sum(&r, a.vm);
+            r.c_pend = r.up_pend;
+            r.c_j = r.up_j;
             let s = s as usize;
             r.acc_q = self.acc[s];
             r.st_q = self.state[s];
             r.np_q = self.params[s];
-            pending = Some(s as u32);
+            r.up_pend = true;
+            r.up_j = s as u32;
         }
         let last = o.j + k - 1;
         r.w_q = self.weights[row | last as usize];
         r.keys_q = self.keys[0];
         r.wr_pend = false;
         r.wr_j = last;
-        r.up_pend = true;
-        r.up_j = last;
         r.j = o.j + k;
         self.r = r;
     }
 
-    /// The neuron update of the slot read last cycle: (fire, new {ref, v}).
-    fn update(r: &TileRegs, vm: u32) -> (bool, (u8, i64)) {
+    /// The first stage of the neuron update of the slot read last cycle: the saturated
+    /// sum, with what the second stage needs.
+    fn sum(r: &TileRegs, vm: u32) -> Commit {
         let p = r.np_q;
         let (refc, v) = r.st_q;
-        if refc != 0 {
-            return (false, (refc - 1, v));
-        }
         let accw = sext(((r.acc_q as u64) << p.vshift) & mask(vm), vm) >> p.vshift;
         let leak = if p.leak == 0 { 0 } else { v >> p.leak };
         let sum = v - leak + accw;
         let vmax = ((1i64 << (vm - 1)) - 1) >> p.vshift;
         let vmin = (-(1i64 << (vm - 1))) >> p.vshift;
-        let vs = sum.clamp(vmin, vmax);
-        if vs >= p.threshold {
-            let v = if p.subtract { vs - p.threshold } else { 0 };
-            (true, (p.refractory, v))
+        Commit {
+            vs: sum.clamp(vmin, vmax),
+            v,
+            refc,
+            p,
+        }
+    }
+
+    /// The second stage: (fire, new {ref, v}).
+    fn commit(c: &Commit) -> (bool, (u8, i64)) {
+        if c.refc != 0 {
+            return (false, (c.refc - 1, c.v));
+        }
+        if c.vs >= c.p.threshold {
+            let v = if c.p.subtract {
+                c.vs - c.p.threshold
+            } else {
+                0
+            };
+            (true, (c.p.refractory, v))
         } else {
-            (false, (0, vs))
+            (false, (0, c.vs))
         }
     }
 
@@ -258,8 +291,8 @@ impl Tile {
             N_SEARCH => idx_next | (1 << (o.step - 1)),
             _ => 0,
         };
-        let (fire, newstate) = if o.up_pend {
-            Self::update(&o, a.vm)
+        let (fire, newstate) = if o.c_pend {
+            Self::commit(&o.c)
         } else {
             (false, (0, 0))
         };
@@ -276,18 +309,24 @@ impl Tile {
             self.state[o.cnt as usize] = (0, 0);
         } else if o.wr_pend {
             self.acc[o.wr_j as usize] = sext(((o.acc_q + o.w_q) as u64) & mask(a.vm), a.vm);
-        } else if o.up_pend {
-            self.acc[o.up_j as usize] = 0;
-            self.state[o.up_j as usize] = newstate;
+        } else if o.c_pend {
+            self.acc[o.c_j as usize] = 0;
+            self.state[o.c_j as usize] = newstate;
         }
-        if o.up_pend && fire {
-            self.spikes[(o.fcount & (nc - 1)) as usize] = o.np_q.key;
+        if o.c_pend && fire {
+            self.spikes[(o.fcount & (nc - 1)) as usize] = o.c.p.key;
+        }
+        // The second-stage registers load at every edge in the RTL; they are read only
+        // when c_pend, so only a pending update's values are computed here.
+        if o.up_pend {
+            n.c = Self::sum(&o, a.vm);
         }
         if rst {
             n.nstate = N_CLEAR;
             n.cnt = 0;
             n.wr_pend = false;
             n.up_pend = false;
+            n.c_pend = false;
             n.fcount = 0;
             n.sstate = S_IDLE;
             self.r = n;
@@ -297,7 +336,9 @@ impl Tile {
         n.wr_j = o.j;
         n.up_pend = o.nstate == N_SWEEP;
         n.up_j = o.j;
-        if o.up_pend && fire {
+        n.c_pend = o.up_pend;
+        n.c_j = o.up_j;
+        if o.c_pend && fire {
             n.fcount = o.fcount + 1;
         }
         match o.nstate {
@@ -953,7 +994,7 @@ impl Hardware {
                     tile.r.sstate == S_IDLE || (tile.r.sstate == S_PUSH && !out_ready);
                 match tile.r.nstate {
                     // The horizon keeps the stretch short of the end of the row or sweep.
-                    N_INTEG if sender_rests => {
+                    N_INTEG if sender_rests && !tile.r.up_pend && !tile.r.c_pend => {
                         tile.advance_integ(&self.a, left as u32);
                         left = 0;
                     }
