@@ -17,13 +17,16 @@ fn main() {
     let raster = w.raster();
     let circuit = w.circuit(&weights);
     let events: u64 = raster.iter().map(|t| t.len() as u64).sum::<u64>() * w.neurons as u64;
-    let (times, counts) = time_model(&circuit, &raster, Storage::Auto, repeats);
+    let (times, cpu, counts) = time_model(&circuit, &raster, Storage::Auto, repeats);
     let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let best_cpu = cpu.iter().copied().fold(f64::INFINITY, f64::min);
     println!(
-        "workload ({name}): {events} synaptic events, {} output spikes; best of {repeats}: {:.4} s, {:.2} G events/s; all runs {:?}",
+        "workload ({name}): {events} synaptic events, {} output spikes; best of {repeats}: {:.4} s, {:.2} G events/s; CPU time {:.4} s, {:.2} G events/CPU s; all runs {:?}",
         counts.iter().sum::<u64>(),
         best,
         events as f64 / best / 1e9,
+        best_cpu,
+        events as f64 / best_cpu / 1e9,
         times.iter().map(|t| format!("{t:.4}")).collect::<Vec<_>>()
     );
 }

@@ -125,7 +125,12 @@ pub struct WorkloadResult {
     pub synaptic_events: u64,
     pub output_spikes: u64,
     pub spikeforge_run_s: Vec<f64>,
+    /// Events per second of wall-clock time (the number compared with Brian2's).
     pub spikeforge_events_per_s: f64,
+    /// The same runs' thread CPU time, and events per CPU second: what one core
+    /// reaches when the machine's other work is not counted.
+    pub spikeforge_cpu_s: Vec<f64>,
+    pub spikeforge_cpu_events_per_s: f64,
     /// The plain path (every crossbar sparse, one synapse at a time), for reference.
     pub spikeforge_sparse_run_s: f64,
     pub spikeforge_sparse_events_per_s: f64,
@@ -168,33 +173,35 @@ struct Brian2Out {
 }
 
 /// Runs the functional model on a workload `repeats` times with `storage`; returns the
-/// run times and the per-neuron spike counts.
+/// run times (wall clock, and this thread's CPU time, which a shared machine's other
+/// work does not inflate) and the per-neuron spike counts.
 pub fn time_model(
     circuit: &Circuit,
     raster: &[Vec<u32>],
     storage: Storage,
     repeats: usize,
-) -> (Vec<f64>, Vec<u64>) {
+) -> (Vec<f64>, Vec<f64>, Vec<u64>) {
     let events: Vec<Vec<(usize, u32)>> = raster
         .iter()
         .map(|t| t.iter().map(|&c| (0, c)).collect())
         .collect();
     let neurons = circuit.populations().map(|(_, p)| p.neurons as usize).sum();
-    let mut times = Vec::new();
+    let (mut times, mut cpu) = (Vec::new(), Vec::new());
     let mut counts = vec![0u64; neurons];
     for _ in 0..repeats.max(1) {
         let mut model = FunctionalModel::with_storage(circuit, storage);
         counts.iter_mut().for_each(|c| *c = 0);
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), crate::thread_cpu_s());
         for ev in &events {
             model.step(ev);
             for &j in model.fired(0) {
                 counts[j as usize] += 1;
             }
         }
+        cpu.push(crate::thread_cpu_s() - c);
         times.push(t.elapsed().as_secs_f64());
     }
-    (times, counts)
+    (times, cpu, counts)
 }
 
 fn min(v: &[f64]) -> f64 {
@@ -232,8 +239,8 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> Result<Section, String>
         let input_spikes: u64 = raster.iter().map(|t| t.len() as u64).sum();
         let synaptic_events = input_spikes * w.neurons as u64;
 
-        let (sf_times, sf_counts) = time_model(&circuit, &raster, Storage::Auto, repeats);
-        let (sparse_times, sparse_counts) = time_model(&circuit, &raster, Storage::Sparse, 1);
+        let (sf_times, sf_cpu, sf_counts) = time_model(&circuit, &raster, Storage::Auto, repeats);
+        let (sparse_times, _, sparse_counts) = time_model(&circuit, &raster, Storage::Sparse, 1);
         if sparse_counts != sf_counts {
             return Err(format!(
                 "workload ({}): the functional model's dense and sparse paths disagree",
@@ -265,6 +272,8 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> Result<Section, String>
             output_spikes: sf_counts.iter().sum(),
             spikeforge_events_per_s: sf_eps,
             spikeforge_run_s: sf_times,
+            spikeforge_cpu_events_per_s: synaptic_events as f64 / min(&sf_cpu),
+            spikeforge_cpu_s: sf_cpu,
             spikeforge_sparse_events_per_s: synaptic_events as f64 / min(&sparse_times),
             spikeforge_sparse_run_s: min(&sparse_times),
             brian2_build_s: b2.out.build_s,
@@ -422,8 +431,8 @@ mod tests {
         let c = w.circuit(&weights);
         assert_eq!(FunctionalModel::new(&c).storage_counts(), (1, 0));
         let raster = w.raster();
-        let (_, dense) = time_model(&c, &raster, Storage::Auto, 1);
-        let (_, sparse) = time_model(&c, &raster, Storage::Sparse, 1);
+        let (_, _, dense) = time_model(&c, &raster, Storage::Auto, 1);
+        let (_, _, sparse) = time_model(&c, &raster, Storage::Sparse, 1);
         assert_eq!(dense, sparse);
         assert!(dense.iter().sum::<u64>() > 100);
     }

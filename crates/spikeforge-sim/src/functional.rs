@@ -47,7 +47,8 @@ pub enum Storage {
     /// Dense where at least [`DENSE_MIN_DENSITY`] of the weights are synapses.
     #[default]
     Auto,
-    /// Every crossbar as compressed sparse rows (the plain path).
+    /// Every crossbar as compressed sparse rows, and the general update loop: the
+    /// plain path, the semantics page written out directly.
     Sparse,
     /// Every non-empty crossbar dense.
     Dense,
@@ -248,6 +249,8 @@ pub struct FunctionalModel {
     projections: Vec<Projection>,
     /// 16-bit lanes for the dense crossbars' partial sums.
     scratch: Vec<i16>,
+    /// [`Storage::Sparse`]: the plain path throughout, the general update loop too.
+    plain: bool,
     tick: u64,
 }
 
@@ -313,6 +316,7 @@ impl FunctionalModel {
             input_nodes,
             projections,
             scratch: vec![0; scratch_len],
+            plain: storage == Storage::Sparse,
             tick: 0,
         }
     }
@@ -330,6 +334,7 @@ impl FunctionalModel {
             input_out,
             projections,
             scratch,
+            plain,
             ..
         } = self;
         // 1. Deliver: stimulus of this tick, and every spike fired at the previous tick,
@@ -352,6 +357,10 @@ impl FunctionalModel {
         for pop in pops.iter_mut() {
             pop.fired.clear();
             let p = &pop.params;
+            if p.refractory == 0 && !*plain {
+                update_without_refractory(pop);
+                continue;
+            }
             for j in 0..pop.v.len() {
                 let acc = wrap(pop.acc[j] as i64, p.bits);
                 pop.acc[j] = 0;
@@ -410,6 +419,40 @@ impl FunctionalModel {
             .count();
         (dense, self.projections.len() - dense)
     }
+}
+
+/// The update of a population whose refractory period is 0 (`ref` stays 0, so every
+/// neuron integrates every tick): the same arithmetic as the general loop in `step`,
+/// written without branches on the data (a neuron's firing selects values and
+/// advances the write position of `fired`), since which neurons fire is unpredictable.
+fn update_without_refractory(pop: &mut PopState) {
+    let p = &pop.params;
+    let n = pop.v.len();
+    let (bits, theta) = (p.bits, p.threshold);
+    let max = (1i64 << (bits - 1)) - 1;
+    let shift = 64 - bits;
+    // The leak is v >> λ, masked to 0 when λ = 0 (no leak).
+    let (lam, leak_mask) = if p.leak_shift == 0 {
+        (0, 0i64)
+    } else {
+        (p.leak_shift, -1i64)
+    };
+    let subtract = p.reset == Reset::Subtract;
+    let fired = &mut pop.fired;
+    fired.resize(n, 0);
+    let mut k = 0usize;
+    for (j, (v, acc)) in pop.v.iter_mut().zip(pop.acc.iter_mut()).enumerate() {
+        let a = ((*acc as i64) << shift) >> shift;
+        *acc = 0;
+        let leak = (*v >> lam) & leak_mask;
+        let x = (*v - leak + a).clamp(-max - 1, max);
+        let fire = x >= theta;
+        let reset = if subtract { x - theta } else { 0 };
+        *v = if fire { reset } else { x };
+        fired[k] = j as u32;
+        k += fire as usize;
+    }
+    fired.truncate(k);
 }
 
 /// The dense row sums. Each public function picks the AVX2 build of its loop when the
