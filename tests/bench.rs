@@ -52,6 +52,7 @@ fn quick_bench_json_has_the_keys_and_every_check_holds() {
         "cycle_vs_verilator_speedup",
         "functional_vs_brian2_speedup",
         "functional_events_per_s_b",
+        "functional_cpu_events_per_s_b",
         "total_s",
     ] {
         assert!(num(&r, key) > 0.0, "{key}");

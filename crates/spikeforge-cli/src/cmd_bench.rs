@@ -118,10 +118,11 @@ fn run_inner(a: &BenchArgs) -> Result<bool, String> {
         let _ = std::io::stdout().write_all(text.as_bytes());
     } else {
         println!(
-            "cycle simulator vs Verilator at 5%: {:.1}x; functional model vs Brian2: {:.1}x (smaller of the workloads); functional model on (b): {:.2} G synaptic events/s",
+            "cycle simulator vs Verilator at 5%: {:.1}x; functional model vs Brian2: {:.1}x (smaller of the workloads); functional model on (b): {:.2} G synaptic events/s ({:.2} G per CPU second)",
             results.cycle_vs_verilator_speedup,
             results.functional_vs_brian2_speedup,
-            results.functional_events_per_s_b / 1e9
+            results.functional_events_per_s_b / 1e9,
+            results.functional_cpu_events_per_s_b / 1e9
         );
         for c in &results.cached {
             println!("cached: {c}");

@@ -4,8 +4,6 @@
 //! key, which is never a real key), its weight rows (dense, zero where there is no
 //! synapse) and its neuron parameters; the top's channel ROM maps input channels to keys.
 
-use std::fmt::Write;
-
 use spikeforge_pnr::plan::Tile;
 use spikeforge_pnr::Plan;
 
