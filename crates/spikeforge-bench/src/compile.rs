@@ -15,7 +15,7 @@ use spikeforge_pnr::generator::{generate, Kind, Spec};
 /// Neurons of each measured size.
 pub fn sizes(quick: bool) -> Vec<usize> {
     if quick {
-        vec![1_000, 10_000, 100_000]
+        vec![1_000, 10_000, 30_000]
     } else {
         vec![1_000, 10_000, 100_000, 1_000_000]
     }

@@ -226,7 +226,8 @@ division, and every neuron's spike count must be equal. Brian2 runs in C++ stand
 mode with one thread; its build (code generation and compilation) is reported apart, \
 and its run time is the network run it reports itself (the binary's start-up and \
 synapse loading excluded). Synaptic events = delivered spikes x fan-out. Best of {} \
-runs each. The functional model stores this crossbar {}: 8-bit rows summed in 16-bit \
+Brian2 runs and of as many functional-model runs before and as many after them. \
+The functional model stores this crossbar {}: 8-bit rows summed in 16-bit \
 lanes (AVX2), eight delivered rows per pass over the accumulators; \"plain path\" is \
 the same model forced to sparse rows, one synapse at a time.",
         if r.quick {
@@ -272,6 +273,28 @@ the same model forced to sparse rows, one synapse at a time.",
             x.output_spikes,
             yes(x.spike_counts_equal)
         );
+    }
+    let _ = writeln!(w);
+    for x in &fu.workloads {
+        // The share of its fastest wall-clock run the model's thread spent on a core:
+        // how much other work stretched the wall-clock numbers of this run.
+        let best = x
+            .spikeforge_run_s
+            .iter()
+            .enumerate()
+            .fold(
+                (0, f64::INFINITY),
+                |m, (i, &t)| if t < m.1 { (i, t) } else { m },
+            );
+        if let Some(cpu) = x.spikeforge_cpu_s.get(best.0) {
+            let _ = writeln!(
+                w,
+                "- ({}): in its fastest wall-clock run the functional model's thread was on \
+a core {:.0}% of the time.",
+                x.name,
+                100.0 * cpu / best.1
+            );
+        }
     }
     let _ = writeln!(w);
     let _ = writeln!(
@@ -332,6 +355,27 @@ writes the Verilog and memory images in memory.",
             "From {} to {} neurons the total time grows as about n^{:.2} (the slope of the \
 log-log plot between its ends).",
             a.neurons, b.neurons, slope
+        );
+        let phases = [
+            ("checking", b.check_s),
+            ("placing and routing", b.place_route_s),
+            ("emission", b.emit_s),
+        ];
+        let (name, secs) =
+            phases.iter().copied().fold(
+                ("", f64::NEG_INFINITY),
+                |m, p| if p.1 > m.1 { p } else { m },
+            );
+        let _ = writeln!(w);
+        let _ = writeln!(
+            w,
+            "At {} neurons the largest phase is {name}, {:.0}% of the total; emission writes \
+{} MB of Verilog and `$readmemh` images, nearly all of it the dense weight memory of \
+each of the {} tiles (every axon row x neuron slot, zero where there is no synapse).",
+            b.neurons,
+            100.0 * secs / b.total_s,
+            g(b.emit_bytes as f64 / 1e6),
+            b.tiles
         );
     }
     let _ = writeln!(w);
