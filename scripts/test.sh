@@ -25,5 +25,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Brian2 for `spikeforge bench` (tests/bench.rs compares the functional model with it):
+# a virtual environment in the cache, from the pinned bench/requirements.txt.
+cache="${SPIKEFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spikeforge}"
+venv="$cache/brian2-venv"
+if ! "$venv/bin/python" -c "import brian2" >/dev/null 2>&1; then
+  echo "installing Brian2 into $venv"
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install -q --disable-pip-version-check -r bench/requirements.txt
+export SPIKEFORGE_PYTHON="$venv/bin/python"
+
 cargo build --release --workspace --locked
 cargo test --workspace --locked

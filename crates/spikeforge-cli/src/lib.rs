@@ -4,6 +4,7 @@
 //! root package's `src/main.rs`, which calls [`main`].
 
 pub mod build;
+mod cmd_bench;
 mod cmd_build;
 mod cmd_check;
 mod cmd_place;
@@ -227,6 +228,38 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Measures spikeforge beside the tools it replaces (docs/benchmarks.md).
+    ///
+    /// Cycle simulator vs Verilator (1, 5, 20% input activity), functional model vs
+    /// Brian2 (C++ standalone, one thread; needs `pip install -r bench/requirements.txt`)
+    /// and the compile flow at 1k to 1M neurons. Every comparison checks that both
+    /// sides computed the same thing; exits 1 if not. Run from the repository's root.
+    Bench {
+        /// Fewer, smaller points (under two minutes once builds are cached).
+        #[arg(long)]
+        quick: bool,
+        /// Print the results as JSON (progress goes to stderr).
+        #[arg(long)]
+        json: bool,
+        /// Also write the JSON to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Measure nothing: regenerate docs/benchmarks.md and its plots from this JSON.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// The folder --report writes into.
+        #[arg(long, default_value = "docs")]
+        docs: PathBuf,
+        /// Python with Brian2 [default: $SPIKEFORGE_PYTHON, else python3].
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// The design of the cycle simulator comparison.
+        #[arg(long, default_value = "designs/layered.toml")]
+        design: PathBuf,
+    },
+    /// One size of the bench's compile flow, in its own process (internal).
+    #[command(name = "__bench-compile", hide = true)]
+    BenchCompile { neurons: usize },
 }
 
 /// Rust ignores SIGPIPE, so printing into a closed pipe (`spikeforge check x | head`)
@@ -257,6 +290,24 @@ pub fn main() -> ExitCode {
         }
     };
     let ok = match cli.command {
+        Command::Bench {
+            quick,
+            json,
+            out,
+            report,
+            docs,
+            python,
+            design,
+        } => cmd_bench::run(&cmd_bench::BenchArgs {
+            quick,
+            json,
+            out,
+            report,
+            docs,
+            python,
+            design,
+        }),
+        Command::BenchCompile { neurons } => cmd_bench::compile_child(neurons),
         Command::Check { design } => cmd_check::run(&design),
         Command::Run(args) => cmd_run::run(&args),
         Command::Place {
