@@ -98,9 +98,10 @@ the same thing. Reproduce with:",
     );
     let _ = writeln!(
         w,
-        "- The machine was shared with other work while this ran (a 2-core virtual machine \
-running other builds), so absolute times are noisy; the ratios compare runs made \
-back to back in one process. Whole run: {:.0} s.",
+        "- The machine is a virtual machine shared with other work (builds, synthesis \
+runs); absolute times vary severalfold with its load, so the ratios compare runs \
+made back to back in one process, and the functional model's rate per CPU second \
+is given beside its wall-clock rate. Whole run: {:.0} s.",
         r.total_s
     );
     if !r.cached.is_empty() {
