@@ -718,4 +718,39 @@ mod tests {
             assert_eq!(seen.iter().sum::<u32>() as usize, tree.len());
         }
     }
+
+    #[test]
+    fn relief_lowers_the_hottest_link_and_keeps_every_sink() {
+        // Heavy groups all sent from column 0 to column 3 of a 4x4 mesh: XY puts them
+        // on the same eastward links; relief must spread them without dropping sinks.
+        let (w, h) = (4u32, 4u32);
+        let nets: Vec<RouteNet> = (0..12u32)
+            .map(|i| RouteNet {
+                root: (i % 4) * w,
+                targets: vec![(i % 4) * w + 3, ((i + 1) % 4) * w + 3],
+                to_host: false,
+                weight: 10.0 + i as f64,
+            })
+            .collect();
+        let measure = |relief: u32| {
+            let opts = RouteOptions {
+                relief,
+                ..RouteOptions::default()
+            };
+            let trees = route((w, h), 0, &nets, RouterKind::Congestion, 64, &opts);
+            for (g, n) in nets.iter().enumerate() {
+                for &t in &n.targets {
+                    let hits = trees
+                        .of(g)
+                        .iter()
+                        .filter(|&&(s, p)| s == t && p.contains(Port::Local))
+                        .count();
+                    assert_eq!(hits, 1, "group {g} reaches {t} {hits} times");
+                }
+            }
+            load_and_hops(&trees, &nets, w, (w * h) as usize).0
+        };
+        let (before, after) = (measure(0), measure(256));
+        assert!(after <= before, "relief raised the maximum: {before} -> {after}");
+    }
 }
