@@ -751,6 +751,9 @@ mod tests {
             load_and_hops(&trees, &nets, w, (w * h) as usize).0
         };
         let (before, after) = (measure(0), measure(256));
-        assert!(after <= before, "relief raised the maximum: {before} -> {after}");
+        assert!(
+            after <= before,
+            "relief raised the maximum: {before} -> {after}"
+        );
     }
 }
