@@ -136,13 +136,7 @@ pub fn place_and_route(circuit: &Circuit, opts: &Options) -> Result<Placed, Diag
             candidates.push((aligned, m));
         }
     }
-    let mut best: Option<(
-        split::Cut,
-        f64,
-        partition::Partition,
-        (u32, u32),
-        split::Targets,
-    )> = None;
+    let mut best: Option<Chosen> = None;
     let mut reference_work: Option<f64> = None;
     for (cand, m) in candidates {
         let targets = split::Targets::new(&cand, &fanin);
@@ -239,6 +233,16 @@ pub fn place_and_route(circuit: &Circuit, opts: &Options) -> Result<Placed, Diag
     }
     Err(last.expect("the last attempt keeps whole slices and returns"))
 }
+
+/// A candidate partition with its chosen cut: (the cut's figures, its `lambda`, the
+/// whole-slice partition, its mesh, its lines' target tiles).
+type Chosen = (
+    split::Cut,
+    f64,
+    partition::Partition,
+    (u32, u32),
+    split::Targets,
+);
 
 /// Routing-table entries a placement pin is assumed to cost when deciding how finely
 /// slices may be cut: total pins may not exceed `table_entries x slots / TABLE_PINS`.
