@@ -37,4 +37,4 @@ fi
 export SPIKEFORGE_PYTHON="$venv/bin/python"
 
 cargo build --release --workspace --locked
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast

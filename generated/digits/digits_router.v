@@ -3,7 +3,7 @@
 `default_nettype none
 
 module digits_router #(
-  parameter [104:0] TABLE = 105'h0000ff0007f8003fc001fe000ff
+  parameter [83:0] TABLE = 84'h0007f8003fc001fe000ff
 ) (
   input  wire       clk,
   input  wire       rst,
@@ -47,7 +47,7 @@ module digits_router #(
   reg [1:0] n_count;
   reg [4:0] n_sent;
   wire [4:0] n_route;
-  assign n_route = ((((((n_head & TABLE[15:8]) == TABLE[7:0]) ? TABLE[20:16] : 5'h0) | (((n_head & TABLE[36:29]) == TABLE[28:21]) ? TABLE[41:37] : 5'h0)) | (((n_head & TABLE[57:50]) == TABLE[49:42]) ? TABLE[62:58] : 5'h0)) | (((n_head & TABLE[78:71]) == TABLE[70:63]) ? TABLE[83:79] : 5'h0)) | (((n_head & TABLE[99:92]) == TABLE[91:84]) ? TABLE[104:100] : 5'h0);
+  assign n_route = (((((n_head & TABLE[15:8]) == TABLE[7:0]) ? TABLE[20:16] : 5'h0) | (((n_head & TABLE[36:29]) == TABLE[28:21]) ? TABLE[41:37] : 5'h0)) | (((n_head & TABLE[57:50]) == TABLE[49:42]) ? TABLE[62:58] : 5'h0)) | (((n_head & TABLE[78:71]) == TABLE[70:63]) ? TABLE[83:79] : 5'h0);
   wire [4:0] n_want;
   assign n_want = (n_count != 2'h0) ? (n_route & ~n_sent) : 5'h0;
   assign in_n_ready = n_count != 2'h2;
@@ -58,7 +58,7 @@ module digits_router #(
   reg [1:0] e_count;
   reg [4:0] e_sent;
   wire [4:0] e_route;
-  assign e_route = ((((((e_head & TABLE[15:8]) == TABLE[7:0]) ? TABLE[20:16] : 5'h0) | (((e_head & TABLE[36:29]) == TABLE[28:21]) ? TABLE[41:37] : 5'h0)) | (((e_head & TABLE[57:50]) == TABLE[49:42]) ? TABLE[62:58] : 5'h0)) | (((e_head & TABLE[78:71]) == TABLE[70:63]) ? TABLE[83:79] : 5'h0)) | (((e_head & TABLE[99:92]) == TABLE[91:84]) ? TABLE[104:100] : 5'h0);
+  assign e_route = (((((e_head & TABLE[15:8]) == TABLE[7:0]) ? TABLE[20:16] : 5'h0) | (((e_head & TABLE[36:29]) == TABLE[28:21]) ? TABLE[41:37] : 5'h0)) | (((e_head & TABLE[57:50]) == TABLE[49:42]) ? TABLE[62:58] : 5'h0)) | (((e_head & TABLE[78:71]) == TABLE[70:63]) ? TABLE[83:79] : 5'h0);
   wire [4:0] e_want;
   assign e_want = (e_count != 2'h0) ? (e_route & ~e_sent) : 5'h0;
   assign in_e_ready = e_count != 2'h2;
@@ -69,7 +69,7 @@ module digits_router #(
   reg [1:0] s_count;
   reg [4:0] s_sent;
   wire [4:0] s_route;
-  assign s_route = ((((((s_head & TABLE[15:8]) == TABLE[7:0]) ? TABLE[20:16] : 5'h0) | (((s_head & TABLE[36:29]) == TABLE[28:21]) ? TABLE[41:37] : 5'h0)) | (((s_head & TABLE[57:50]) == TABLE[49:42]) ? TABLE[62:58] : 5'h0)) | (((s_head & TABLE[78:71]) == TABLE[70:63]) ? TABLE[83:79] : 5'h0)) | (((s_head & TABLE[99:92]) == TABLE[91:84]) ? TABLE[104:100] : 5'h0);
+  assign s_route = (((((s_head & TABLE[15:8]) == TABLE[7:0]) ? TABLE[20:16] : 5'h0) | (((s_head & TABLE[36:29]) == TABLE[28:21]) ? TABLE[41:37] : 5'h0)) | (((s_head & TABLE[57:50]) == TABLE[49:42]) ? TABLE[62:58] : 5'h0)) | (((s_head & TABLE[78:71]) == TABLE[70:63]) ? TABLE[83:79] : 5'h0);
   wire [4:0] s_want;
   assign s_want = (s_count != 2'h0) ? (s_route & ~s_sent) : 5'h0;
   assign in_s_ready = s_count != 2'h2;
@@ -80,7 +80,7 @@ module digits_router #(
   reg [1:0] w_count;
   reg [4:0] w_sent;
   wire [4:0] w_route;
-  assign w_route = ((((((w_head & TABLE[15:8]) == TABLE[7:0]) ? TABLE[20:16] : 5'h0) | (((w_head & TABLE[36:29]) == TABLE[28:21]) ? TABLE[41:37] : 5'h0)) | (((w_head & TABLE[57:50]) == TABLE[49:42]) ? TABLE[62:58] : 5'h0)) | (((w_head & TABLE[78:71]) == TABLE[70:63]) ? TABLE[83:79] : 5'h0)) | (((w_head & TABLE[99:92]) == TABLE[91:84]) ? TABLE[104:100] : 5'h0);
+  assign w_route = (((((w_head & TABLE[15:8]) == TABLE[7:0]) ? TABLE[20:16] : 5'h0) | (((w_head & TABLE[36:29]) == TABLE[28:21]) ? TABLE[41:37] : 5'h0)) | (((w_head & TABLE[57:50]) == TABLE[49:42]) ? TABLE[62:58] : 5'h0)) | (((w_head & TABLE[78:71]) == TABLE[70:63]) ? TABLE[83:79] : 5'h0);
   wire [4:0] w_want;
   assign w_want = (w_count != 2'h0) ? (w_route & ~w_sent) : 5'h0;
   assign in_w_ready = w_count != 2'h2;
@@ -91,7 +91,7 @@ module digits_router #(
   reg [1:0] l_count;
   reg [4:0] l_sent;
   wire [4:0] l_route;
-  assign l_route = ((((((l_head & TABLE[15:8]) == TABLE[7:0]) ? TABLE[20:16] : 5'h0) | (((l_head & TABLE[36:29]) == TABLE[28:21]) ? TABLE[41:37] : 5'h0)) | (((l_head & TABLE[57:50]) == TABLE[49:42]) ? TABLE[62:58] : 5'h0)) | (((l_head & TABLE[78:71]) == TABLE[70:63]) ? TABLE[83:79] : 5'h0)) | (((l_head & TABLE[99:92]) == TABLE[91:84]) ? TABLE[104:100] : 5'h0);
+  assign l_route = (((((l_head & TABLE[15:8]) == TABLE[7:0]) ? TABLE[20:16] : 5'h0) | (((l_head & TABLE[36:29]) == TABLE[28:21]) ? TABLE[41:37] : 5'h0)) | (((l_head & TABLE[57:50]) == TABLE[49:42]) ? TABLE[62:58] : 5'h0)) | (((l_head & TABLE[78:71]) == TABLE[70:63]) ? TABLE[83:79] : 5'h0);
   wire [4:0] l_want;
   assign l_want = (l_count != 2'h0) ? (l_route & ~l_sent) : 5'h0;
   assign in_l_ready = l_count != 2'h2;

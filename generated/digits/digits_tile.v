@@ -3,9 +3,9 @@
 `default_nettype none
 
 module digits_tile #(
-  parameter KEYS = "tile_1_0_keys.hex",
-  parameter WEIGHTS = "tile_1_0_weights.hex",
-  parameter NEURONS = "tile_1_0_neurons.hex"
+  parameter KEYS = "tile_0_1_keys.hex",
+  parameter WEIGHTS = "tile_0_1_weights.hex",
+  parameter NEURONS = "tile_0_1_neurons.hex"
 ) (
   input  wire       clk,
   input  wire       rst,

@@ -111,23 +111,23 @@ module digits_top (
   wire [7:0] r_1_1_out_l_data;
   wire r_1_1_empty;
 
-  wire t_1_0_in_ready;
-  wire t_1_0_out_valid;
-  wire [7:0] t_1_0_out_data;
-  wire t_1_0_idle;
+  wire t_0_1_in_ready;
+  wire t_0_1_out_valid;
+  wire [7:0] t_0_1_out_data;
+  wire t_0_1_idle;
 
   wire t_0_0_in_ready;
   wire t_0_0_out_valid;
   wire [7:0] t_0_0_out_data;
   wire t_0_0_idle;
 
-  wire t_0_1_in_ready;
-  wire t_0_1_out_valid;
-  wire [7:0] t_0_1_out_data;
-  wire t_0_1_idle;
+  wire t_1_0_in_ready;
+  wire t_1_0_out_valid;
+  wire [7:0] t_1_0_out_data;
+  wire t_1_0_idle;
 
   digits_router #(
-    .TABLE(105'h08e0a027040138182dc0812c000)
+    .TABLE(84'h470500b8202dc0814c000)
   ) router_0_0 (
     .clk(clk),
     .rst(rst),
@@ -166,7 +166,7 @@ module digits_top (
 
 
   digits_router #(
-    .TABLE(105'h0000ff0007fa381821c0810c000)
+    .TABLE(84'h0007fa382821c1010c040)
   ) router_1_0 (
     .clk(clk),
     .rst(rst),
@@ -205,7 +205,7 @@ module digits_top (
 
 
   digits_router #(
-    .TABLE(105'h0000ff0007f8782821c1010c040)
+    .TABLE(84'h0007f8b81821c0810c000)
   ) router_0_1 (
     .clk(clk),
     .rst(rst),
@@ -244,7 +244,7 @@ module digits_top (
 
 
   digits_router #(
-    .TABLE(105'h0000ff0007f8003fc001fe000ff)
+    .TABLE(84'h0007f8003fc001fe1e060)
   ) router_1_1 (
     .clk(clk),
     .rst(rst),
@@ -287,21 +287,21 @@ module digits_top (
   assign unused_mesh_edges = ^{r_0_0_in_n_ready, r_0_0_out_n_valid, r_0_0_out_n_data, r_1_0_in_n_ready, r_1_0_out_n_valid, r_1_0_out_n_data, r_1_0_in_e_ready, r_1_0_out_e_valid, r_1_0_out_e_data, r_0_1_in_s_ready, r_0_1_out_s_valid, r_0_1_out_s_data, r_0_1_in_w_ready, r_0_1_out_w_valid, r_0_1_out_w_data, r_1_1_in_e_ready, r_1_1_out_e_valid, r_1_1_out_e_data, r_1_1_in_s_ready, r_1_1_out_s_valid, r_1_1_out_s_data, r_1_1_in_l_ready, r_1_1_out_l_valid, r_1_1_out_l_data, r_0_0_out_w_data};
 
   digits_tile #(
-    .KEYS("tile_1_0_keys.hex"),
-    .WEIGHTS("tile_1_0_weights.hex"),
-    .NEURONS("tile_1_0_neurons.hex")
-  ) tile_1_0 (
+    .KEYS("tile_0_1_keys.hex"),
+    .WEIGHTS("tile_0_1_weights.hex"),
+    .NEURONS("tile_0_1_neurons.hex")
+  ) tile_0_1 (
     .clk(clk),
     .rst(rst),
-    .in_valid(r_1_0_out_l_valid),
-    .in_data(r_1_0_out_l_data),
-    .in_ready(t_1_0_in_ready),
-    .out_valid(t_1_0_out_valid),
-    .out_data(t_1_0_out_data),
-    .out_ready(r_1_0_in_l_ready),
+    .in_valid(r_0_1_out_l_valid),
+    .in_data(r_0_1_out_l_data),
+    .in_ready(t_0_1_in_ready),
+    .out_valid(t_0_1_out_valid),
+    .out_data(t_0_1_out_data),
+    .out_ready(r_0_1_in_l_ready),
     .sweep(sweep),
     .send(send),
-    .idle(t_1_0_idle)
+    .idle(t_0_1_idle)
   );
 
   digits_tile #(
@@ -323,21 +323,21 @@ module digits_top (
   );
 
   digits_tile #(
-    .KEYS("tile_0_1_keys.hex"),
-    .WEIGHTS("tile_0_1_weights.hex"),
-    .NEURONS("tile_0_1_neurons.hex")
-  ) tile_0_1 (
+    .KEYS("tile_1_0_keys.hex"),
+    .WEIGHTS("tile_1_0_weights.hex"),
+    .NEURONS("tile_1_0_neurons.hex")
+  ) tile_1_0 (
     .clk(clk),
     .rst(rst),
-    .in_valid(r_0_1_out_l_valid),
-    .in_data(r_0_1_out_l_data),
-    .in_ready(t_0_1_in_ready),
-    .out_valid(t_0_1_out_valid),
-    .out_data(t_0_1_out_data),
-    .out_ready(r_0_1_in_l_ready),
+    .in_valid(r_1_0_out_l_valid),
+    .in_data(r_1_0_out_l_data),
+    .in_ready(t_1_0_in_ready),
+    .out_valid(t_1_0_out_valid),
+    .out_data(t_1_0_out_data),
+    .out_ready(r_1_0_in_l_ready),
     .sweep(sweep),
     .send(send),
-    .idle(t_0_1_idle)
+    .idle(t_1_0_idle)
   );
 
 
@@ -364,7 +364,7 @@ module digits_top (
 
   // Tick controller: deliver, sweep, send, each closed by a quiescence barrier.
   wire quiet;
-  assign quiet = ((((((t_1_0_idle && t_0_0_idle) && t_0_1_idle) && r_0_0_empty) && r_1_0_empty) && r_0_1_empty) && r_1_1_empty) && !inject_pending;
+  assign quiet = ((((((t_0_1_idle && t_0_0_idle) && t_1_0_idle) && r_0_0_empty) && r_1_0_empty) && r_0_1_empty) && r_1_1_empty) && !inject_pending;
   assign busy = !(tstate == 3'h1);
 
   always @(posedge clk) begin

@@ -222,7 +222,7 @@ module layered_top (
   wire t_1_1_idle;
 
   layered_router #(
-    .TABLE(63'h2383005c1016c000)
+    .TABLE(84'h470600b8202dc0414e000)
   ) router_0_0 (
     .clk(clk),
     .rst(rst),
@@ -261,7 +261,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(63'h1382009c0c10c000)
+    .TABLE(84'h0007f9382009c0c10c000)
   ) router_1_0 (
     .clk(clk),
     .rst(rst),
@@ -300,7 +300,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(63'h0003fc001fe000ff)
+    .TABLE(84'h0007f8003fc001fe000ff)
   ) router_2_0 (
     .clk(clk),
     .rst(rst),
@@ -339,7 +339,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(63'h0783005c0814c000)
+    .TABLE(84'h0f0600b81029c0416e000)
   ) router_0_1 (
     .clk(clk),
     .rst(rst),
@@ -378,7 +378,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(63'h238302181010c040)
+    .TABLE(84'h47060430202180801e000)
   ) router_1_1 (
     .clk(clk),
     .rst(rst),
@@ -417,7 +417,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(63'h0003fc001fe000ff)
+    .TABLE(84'h0007f8003fc001fe000ff)
   ) router_2_1 (
     .clk(clk),
     .rst(rst),
@@ -456,7 +456,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(63'h0003fc5c1410c000)
+    .TABLE(84'h0007f8003fc5c1410c000)
   ) router_0_2 (
     .clk(clk),
     .rst(rst),
@@ -495,7 +495,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(63'h0003fc001fe1e0a0)
+    .TABLE(84'h0007f8003fc001fe1e0a0)
   ) router_1_2 (
     .clk(clk),
     .rst(rst),
@@ -534,7 +534,7 @@ module layered_top (
 
 
   layered_router #(
-    .TABLE(63'h0003fc001fe000ff)
+    .TABLE(84'h0007f8003fc001fe000ff)
   ) router_2_2 (
     .clk(clk),
     .rst(rst),

@@ -300,6 +300,12 @@ pub fn parse_labels(source: &Source) -> Result<Vec<u32>, Diagnostics> {
             }
         }
     }
+    if text.is_empty() {
+        problems.push(
+            Diagnostic::new(Code::LabelsFormat, "the labels file is empty")
+                .label(Some(Span::new(0, 0)), "expected the header `image,label`"),
+        );
+    }
     if problems.is_empty() && labels.is_empty() {
         problems.push(
             Diagnostic::new(Code::LabelsFormat, "the labels file names no image")
@@ -330,7 +336,8 @@ mod tests {
 
     #[test]
     fn bad_labels_say_where() {
-        assert!(labels("").unwrap_err()[0].contains("header"));
+        assert!(labels("").unwrap_err()[0].contains("empty"));
+        assert!(labels("tick,label\n0,1\n").unwrap_err()[0].contains("header"));
         assert!(labels("image,label\n").unwrap_err()[0].contains("no image"));
         assert!(labels("image,label\n0,1\n2,1\n").unwrap_err()[0].contains("image 1 comes next"));
         assert!(labels("image,label\n0,-1\n").unwrap_err()[0].contains("line 2"));

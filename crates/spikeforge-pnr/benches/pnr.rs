@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p spikeforge-pnr --bench pnr` runs both parts. Arguments (after `--`):
 //! `--suite-only`, `--million-only`, `--million N` (neurons of the large design),
-//! `--sizes A,B` (neurons of the suite designs), `--router xy|congestion`.
+//! `--sizes A,B` (neurons of the suite designs), `--router xy|congestion`, `--lambda L`
+//! (`Options::split_lambda`), `--kinds ff-deep,conv` (families of the suite).
 //! Timing is reported, never asserted.
 
 use std::time::Instant;
@@ -32,15 +33,21 @@ fn main() {
     let router = value("--router")
         .and_then(|r| RouterKind::parse(&r))
         .unwrap_or(RouterKind::Congestion);
+    let kinds: Vec<Kind> = value("--kinds")
+        .map(|v| v.split(',').filter_map(Kind::parse).collect())
+        .unwrap_or_else(|| Kind::ALL.to_vec());
+    let lambda: f64 = value("--lambda")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(Options::default().split_lambda);
     if !has("--million-only") {
-        suite(&sizes, router);
+        suite(&sizes, &kinds, router, lambda);
     }
     if !has("--suite-only") {
         large(million);
     }
 }
 
-fn suite(sizes: &[usize], router: RouterKind) {
+fn suite(sizes: &[usize], kinds: &[Kind], router: RouterKind, lambda: f64) {
     println!("== synthetic suite (router {}) ==", router.as_str());
     println!(
         "{:<22} {:>7} {:>6} {:>6} {:>14} {:>9} {:>12} {:>9} {:>9} {:>12} {:>6}",
@@ -61,7 +68,7 @@ fn suite(sizes: &[usize], router: RouterKind) {
     let mut link_ok = 0;
     let mut link_ratios = 0.0f64;
     for &size in sizes {
-        for kind in Kind::ALL {
+        for &kind in kinds {
             let c = generate(&Spec::new(kind, size, 7)).expect("generated designs are valid");
             let mut res = Vec::new();
             for placer in Placer::ALL {
@@ -69,6 +76,7 @@ fn suite(sizes: &[usize], router: RouterKind) {
                     placer,
                     router,
                     seed: 1,
+                    split_lambda: lambda,
                     ..Options::default()
                 };
                 let placed = match place_and_route(&c, &opts) {

@@ -22,6 +22,7 @@ pub mod plan;
 pub mod report;
 pub mod rng;
 pub mod route;
+pub mod split;
 pub mod svg;
 pub mod verify;
 
@@ -51,6 +52,11 @@ pub struct Options {
     /// population neurons, in declaration order), e.g. from running the functional
     /// model on a stimulus. `None`: every line is assumed to spike once per tick.
     pub rates: Option<Vec<f64>>,
+    /// The price of one more routing group when the `anneal` flow cuts slices into
+    /// runs of similar target tiles ([`split`]), in spikes x tiles; `f64::INFINITY`
+    /// keeps one group per slice. Raised 8x at a time (up to whole slices) while the
+    /// routing tables or key space overflow.
+    pub split_lambda: f64,
 }
 
 impl Default for Options {
@@ -62,6 +68,7 @@ impl Default for Options {
             anneal: AnnealOptions::default(),
             route: RouteOptions::default(),
             rates: None,
+            split_lambda: 1.0,
         }
     }
 }
@@ -78,11 +85,193 @@ pub fn place_and_route(circuit: &Circuit, opts: &Options) -> Result<Placed, Diag
     let hw = circuit.hardware();
     let tile_neurons = hw.tile_neurons as u32;
     let tile_axons = hw.tile_axons as u32;
-    let budget = hw.table_entries as u32;
 
     let fanin = fanin::Fanin::new(circuit);
     let part = partition::partition(circuit, &fanin, tile_neurons, tile_axons)?;
     let (w, h) = partition::choose_mesh(circuit, part.tiles.len())?;
+    let rate = |line: u32| -> f64 {
+        opts.rates
+            .as_ref()
+            .and_then(|r| r.get(line as usize).copied())
+            .unwrap_or(1.0)
+    };
+    let outputs: std::collections::BTreeSet<_> = circuit.outputs().map(|(n, _)| n).collect();
+    let output: Vec<bool> = fanin
+        .populations
+        .iter()
+        .map(|n| outputs.contains(n))
+        .collect();
+    // Only the optimising flow compares partitions and cuts slices into finer groups;
+    // the baselines keep sequential fill and one group per slice, as PACMAN does.
+    if opts.placer != Placer::Anneal {
+        let plan = build(circuit, &fanin, &part, (w, h), opts, None).map_err(|(d, _)| d)?;
+        return Ok(Placed {
+            plan,
+            runtime_ms: started.elapsed().as_secs_f64() * 1000.0,
+        });
+    }
+    // Candidates: sequential fill and the alignment of populations by relative
+    // position. Each is cut as finely as `split_lambda` asks, unless that makes the
+    // annealer's work more than 3x that of sequential fill's whole slices or needs
+    // more pins than the routing tables can plausibly hold; then coarser. The candidate whose cut promises
+    // the least traffic wins (a placement-independent bound; ties: sequential).
+    let schedule = |from: f64| -> Vec<f64> {
+        if from.is_finite() {
+            vec![
+                from,
+                from * 4.0 + 1.0,
+                from * 16.0 + 4.0,
+                from * 64.0 + 16.0,
+            ]
+        } else {
+            Vec::new()
+        }
+    };
+    let lambda0 = opts.split_lambda.max(0.0);
+    let budget = hw.table_entries as u64;
+    let sequential = (part.clone(), (w, h));
+    let mut candidates = vec![(part, (w, h))];
+    if let Ok(aligned) = partition::partition_aligned(circuit, &fanin, tile_neurons, tile_axons) {
+        if let Ok(m) = partition::choose_mesh(circuit, aligned.tiles.len()) {
+            candidates.push((aligned, m));
+        }
+    }
+    let mut best: Option<Chosen> = None;
+    let mut reference_work: Option<f64> = None;
+    for (cand, m) in candidates {
+        let targets = split::Targets::new(&cand, &fanin);
+        let mut whole = cand.clone();
+        let inf = f64::INFINITY;
+        let whole_cut = split::split(
+            &mut whole,
+            &fanin,
+            &targets,
+            &output,
+            &rate,
+            inf,
+            tile_neurons,
+        );
+        let slots = m.0 as u64 * m.1 as u64;
+        let cap = budget * slots / TABLE_PINS;
+        let tiles = cand.tiles.len();
+        let moves = opts
+            .anneal
+            .max_moves
+            .min(opts.anneal.budget_per_tile * tiles as u64);
+        // Work is measured against sequential fill's whole slices (the first candidate).
+        let work =
+            *reference_work.get_or_insert(ANNEAL_WORK_RATIO * whole_cut.anneal_work(tiles, moves));
+        if whole_cut.anneal_work(tiles, moves) > work {
+            continue;
+        }
+        let mut chosen = (whole_cut, inf);
+        for l in schedule(lambda0) {
+            let mut c = cand.clone();
+            let cut = split::split(&mut c, &fanin, &targets, &output, &rate, l, tile_neurons);
+            if cut.pins <= cap && cut.anneal_work(tiles, moves) <= work {
+                chosen = (cut, l);
+                break;
+            }
+        }
+        if best.as_ref().is_none_or(|b| chosen.0.traffic < b.0.traffic) {
+            best = Some((chosen.0, chosen.1, cand, m, targets));
+        }
+    }
+    let (_, lambda, best, (w, h), targets) = best.expect("at least one candidate");
+    let aligned_won = best.tiles != sequential.0.tiles;
+    // Tables or key space still overflowing: keep the placement, cut coarser, re-route.
+    let mut lambdas: Vec<f64> = schedule(lambda0)
+        .into_iter()
+        .filter(|&l| l >= lambda)
+        .collect();
+    lambdas.push(f64::INFINITY);
+    let mut fixed: Option<Vec<u32>> = None;
+    let mut last = None;
+    for (i, &lambda) in lambdas.iter().enumerate() {
+        let mut attempt = best.clone();
+        split::split(
+            &mut attempt,
+            &fanin,
+            &targets,
+            &output,
+            &rate,
+            lambda,
+            tile_neurons,
+        );
+        match build(circuit, &fanin, &attempt, (w, h), opts, fixed.as_deref()) {
+            Ok(plan) => {
+                return Ok(Placed {
+                    plan,
+                    runtime_ms: started.elapsed().as_secs_f64() * 1000.0,
+                })
+            }
+            Err((d, pos))
+                if (i + 1 < lambdas.len() || aligned_won)
+                    && d.iter().all(|d| {
+                        matches!(d.code, Code::TableOverflow | Code::KeySpaceOverflow)
+                    }) =>
+            {
+                last = Some(d);
+                if pos.is_some() {
+                    fixed = pos;
+                }
+            }
+            Err((d, _)) => return Err(d),
+        }
+    }
+    // Even whole slices of the aligned partition overflow: fall back to sequential
+    // fill's whole slices, which overflow only where the baselines do too.
+    if aligned_won {
+        let (part, mesh) = sequential;
+        return match build(circuit, &fanin, &part, mesh, opts, None) {
+            Ok(plan) => Ok(Placed {
+                plan,
+                runtime_ms: started.elapsed().as_secs_f64() * 1000.0,
+            }),
+            Err((d, _)) => Err(d),
+        };
+    }
+    Err(last.expect("the last attempt keeps whole slices and returns"))
+}
+
+/// A candidate partition with its chosen cut: (the cut's figures, its `lambda`, the
+/// whole-slice partition, its mesh, its lines' target tiles).
+type Chosen = (
+    split::Cut,
+    f64,
+    partition::Partition,
+    (u32, u32),
+    split::Targets,
+);
+
+/// Routing-table entries a placement pin is assumed to cost when deciding how finely
+/// slices may be cut: total pins may not exceed `table_entries x slots / TABLE_PINS`.
+const TABLE_PINS: u64 = 2;
+
+/// Largest groups x slots for which the annealed placement's mesh symmetries are
+/// routed and compared (eight routings instead of one).
+const SYMMETRY_WORK: usize = 4_000_000;
+
+/// A symmetric image may cost up to this factor of the annealed placement's spike hops
+/// (as routed) if it lowers the busiest link's load.
+const SYMMETRY_HOPS: f64 = 1.05;
+
+/// How many times the annealer's work on whole slices a cut may cost.
+const ANNEAL_WORK_RATIO: f64 = 3.0;
+
+/// Keys, groups, axon rows, placement and routing for a partition.
+fn build(
+    circuit: &Circuit,
+    fanin: &fanin::Fanin,
+    part: &partition::Partition,
+    (w, h): (u32, u32),
+    opts: &Options,
+    fixed: Option<&[u32]>,
+) -> Result<Plan, (Diagnostics, Option<Vec<u32>>)> {
+    let hw = circuit.hardware();
+    let tile_neurons = hw.tile_neurons as u32;
+    let tile_axons = hw.tile_axons as u32;
+    let budget = hw.table_entries as u32;
 
     // Keys: a group holds at most `tile_neurons` lines.
     let shift = 32 - (tile_neurons.max(1) - 1).leading_zeros();
@@ -94,7 +283,7 @@ pub fn place_and_route(circuit: &Circuit, opts: &Options) -> Result<Placed, Diag
         .collect();
     let slice_groups: usize = part.tiles.iter().map(|t| t.slices.len()).sum();
     let total_groups = input_groups.iter().sum::<u32>() as u64 + slice_groups as u64;
-    key_space(total_groups, shift, circuit)?;
+    key_space(total_groups, shift, circuit).map_err(|d| (d, None))?;
 
     let rate = |line: u32| -> f64 {
         opts.rates
@@ -281,44 +470,101 @@ pub fn place_and_route(circuit: &Circuit, opts: &Options) -> Result<Placed, Diag
         pins.dedup();
         nets.push(root, pins, host_pin, g.traffic);
     }
-    let pos = place::place(
-        tiles.len(),
-        (w, h),
-        (host.x, host.y),
-        &nets,
-        opts.placer,
-        opts.seed,
-        &opts.anneal,
-    );
+    let pos = match fixed {
+        Some(p) => p.to_vec(),
+        None => place::place(
+            tiles.len(),
+            (w, h),
+            (host.x, host.y),
+            &nets,
+            opts.placer,
+            opts.seed,
+            &opts.anneal,
+        ),
+    };
     drop(nets);
+
+    // Route.
+    let host_slot = host.y * w + host.x;
+    // The relief phase belongs to the optimising flow: the baselines route exactly as
+    // they always did, so they stay the reference the targets are measured against.
+    let route_opts = RouteOptions {
+        relief: if opts.placer == Placer::Anneal {
+            opts.route.relief
+        } else {
+            0
+        },
+        ..opts.route
+    };
+    let route_with = |pos: &[u32]| -> (route::Trees, f64, f64) {
+        let route_nets: Vec<route::RouteNet> = groups
+            .iter()
+            .map(|g| route::RouteNet {
+                root: match g.source {
+                    GroupSource::Input { .. } => host_slot,
+                    GroupSource::Population { tile, .. } => pos[tile as usize],
+                },
+                targets: g.targets.iter().map(|&t| pos[t as usize]).collect(),
+                to_host: g.to_host,
+                weight: g.traffic.max(1e-3),
+            })
+            .collect();
+        let trees = route::route(
+            (w, h),
+            host_slot,
+            &route_nets,
+            opts.router,
+            budget,
+            &route_opts,
+        );
+        let (max_load, hops) = route::load_and_hops(&trees, &route_nets, w, (w * h) as usize);
+        (trees, max_load, hops)
+    };
+    let (mut pos, mut trees) = (pos, None);
+    // The annealer sees hops, not link loads; of the mesh's symmetric images of its
+    // placement (same distances between tiles, other paths to the host and other
+    // west-first detours), keep the one whose routes load the busiest link least,
+    // among those within 5% of the annealed placement's spike hops.
+    let slots = (w * h) as usize;
+    if opts.placer == Placer::Anneal
+        && fixed.is_none()
+        && groups.len().saturating_mul(slots) <= SYMMETRY_WORK
+    {
+        let (t0, load0, hops0) = route_with(&pos);
+        let mut best = (load0, pos.clone(), t0);
+        for k in 1..8u32 {
+            if k >= 4 && w != h {
+                break;
+            }
+            let image: Vec<u32> = pos
+                .iter()
+                .map(|&s| {
+                    let (x, y) = (s % w, s / w);
+                    let (x, y) = match k {
+                        1 => (w - 1 - x, y),
+                        2 => (x, h - 1 - y),
+                        3 => (w - 1 - x, h - 1 - y),
+                        4 => (y, x),
+                        5 => (w - 1 - y, x),
+                        6 => (y, h - 1 - x),
+                        _ => (w - 1 - y, h - 1 - x),
+                    };
+                    y * w + x
+                })
+                .collect();
+            let (t, load, hops) = route_with(&image);
+            if hops <= hops0 * SYMMETRY_HOPS && load < best.0 - 1e-9 {
+                best = (load, image, t);
+            }
+        }
+        pos = best.1;
+        trees = Some(best.2);
+    }
+    let trees = trees.unwrap_or_else(|| route_with(&pos).0);
     for (t, &s) in tiles.iter_mut().zip(&pos) {
         t.x = s % w;
         t.y = s / w;
     }
-
-    // Route.
-    let host_slot = host.y * w + host.x;
-    let route_nets: Vec<route::RouteNet> = groups
-        .iter()
-        .map(|g| route::RouteNet {
-            root: match g.source {
-                GroupSource::Input { .. } => host_slot,
-                GroupSource::Population { tile, .. } => pos[tile as usize],
-            },
-            targets: g.targets.iter().map(|&t| pos[t as usize]).collect(),
-            to_host: g.to_host,
-            weight: g.traffic.max(1e-3),
-        })
-        .collect();
-    let trees = route::route(
-        (w, h),
-        host_slot,
-        &route_nets,
-        opts.router,
-        budget,
-        &opts.route,
-    );
-    drop(route_nets);
     let per_slot = route::tables(&trees, groups.len(), keys, (w * h) as usize);
     drop(trees);
     let routers: Vec<Router> = per_slot
@@ -331,9 +577,9 @@ pub fn place_and_route(circuit: &Circuit, opts: &Options) -> Result<Placed, Diag
             entries,
         })
         .collect();
-    table_budget(&routers, budget, circuit)?;
+    table_budget(&routers, budget, circuit).map_err(|d| (d, Some(pos.clone())))?;
 
-    let plan = Plan {
+    Ok(Plan {
         format: PLAN_FORMAT,
         design: circuit.name().to_string(),
         placer: opts.placer,
@@ -352,10 +598,6 @@ pub fn place_and_route(circuit: &Circuit, opts: &Options) -> Result<Placed, Diag
         groups,
         tiles,
         routers,
-    };
-    Ok(Placed {
-        plan,
-        runtime_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
 }
 

@@ -246,6 +246,27 @@ fn net_cost(
         let s = pos[root as usize];
         (s % w, s / w)
     };
+    let pins = nets.pins_of(n);
+    // One sink besides the root: both trees are the shortest path.
+    let single = match (nets.host[n], pins) {
+        (false, [t]) => Some(pos[*t as usize]),
+        (false, [a, b]) if *a == root || *b == root => {
+            Some(pos[if *a == root { *b } else { *a } as usize])
+        }
+        (true, []) => Some(host.1 * w + host.0),
+        (true, [t]) if *t == root => Some(host.1 * w + host.0),
+        // An input group (rooted at the host) feeding one tile.
+        (true, [t]) if root == u32::MAX => Some(pos[*t as usize]),
+        _ => None,
+    };
+    if let Some(s) = single {
+        let (x, y) = if nets.host[n] && s == host.1 * w + host.0 {
+            host
+        } else {
+            (s % w, s / w)
+        };
+        return (x.abs_diff(rx) + y.abs_diff(ry)) as f64;
+    }
     cols.begin();
     rows.begin();
     let (mut x0, mut x1, mut y0, mut y1) = (rx, rx, ry, ry);
@@ -260,7 +281,7 @@ fn net_cost(
     if nets.host[n] {
         sink(host.0, host.1, cols, rows);
     }
-    for &t in nets.pins_of(n) {
+    for &t in pins {
         let s = pos[t as usize];
         sink(s % w, s / w, cols, rows);
     }

@@ -59,6 +59,8 @@ pub struct RouteOptions {
     pub congestion: f64,
     /// How far outside a net's bounding box a tree may go.
     pub margin: u32,
+    /// Re-routes allowed in the final phase that lowers the most loaded link.
+    pub relief: u32,
 }
 
 impl Default for RouteOptions {
@@ -67,6 +69,7 @@ impl Default for RouteOptions {
             rounds: 2,
             congestion: 1.0,
             margin: 1,
+            relief: 256,
         }
     }
 }
@@ -236,12 +239,19 @@ struct Costs<'a> {
     reference: f64,
     weight: f64,
     congestion: f64,
+    /// A link whose load would reach `cap` with this group on it is all but forbidden.
+    cap: f64,
 }
 
 impl Costs<'_> {
     fn link(&self, l: usize) -> f64 {
         let r = (self.load[l] + self.weight) / self.reference;
-        1.0 + self.congestion * r * r
+        let over = if self.load[l] + self.weight >= self.cap {
+            1.0e6
+        } else {
+            0.0
+        };
+        1.0 + self.congestion * r * r + over
     }
 
     fn node(&self, s: u32) -> f64 {
@@ -447,6 +457,7 @@ pub fn route(
                     reference,
                     weight: n.weight,
                     congestion: opts.congestion,
+                    cap: f64::INFINITY,
                 };
                 if !steiner_tree(&m, n, &mut sc, &costs, opts.margin) {
                     xy_tree(&m, n, &mut sc);
@@ -457,6 +468,16 @@ pub fn route(
                 trees[g] = v;
             }
         }
+        relieve(
+            &m,
+            nets,
+            &mut trees,
+            &mut load,
+            &mut table,
+            table_budget,
+            opts,
+            &mut sc,
+        );
     }
     let mut out = Trees {
         start: vec![0],
@@ -467,6 +488,101 @@ pub fn route(
         out.start.push(out.nodes.len() as u32);
     }
     out
+}
+
+/// The last phase of the congestion router: lower the most loaded link, one group at a
+/// time. A group crossing it (heaviest first) is re-routed with every link that would
+/// reach the present maximum with it all but forbidden, and the new tree is kept only
+/// if all its links stay below that maximum and every router within budget; so the
+/// maximum never rises. Stops when no group can leave the hottest link, or after
+/// `opts.relief` re-routes.
+#[allow(clippy::too_many_arguments)]
+fn relieve(
+    m: &Mesh,
+    nets: &[RouteNet],
+    trees: &mut [Vec<(u32, Ports)>],
+    load: &mut [f64],
+    table: &mut [u32],
+    budget: u32,
+    opts: &RouteOptions,
+    sc: &mut Scratch,
+) {
+    let mut users: Vec<usize> = Vec::new();
+    for _ in 0..opts.relief {
+        let Some((hot, max)) = load
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        else {
+            return;
+        };
+        if max <= 0.0 {
+            return;
+        }
+        let (slot, dir) = (hot / 4, DIRS[hot % 4]);
+        users.clear();
+        users.extend((0..nets.len()).filter(|&g| {
+            trees[g]
+                .binary_search_by_key(&(slot as u32), |&(s, _)| s)
+                .is_ok_and(|i| trees[g][i].1.contains(dir))
+        }));
+        users.sort_by(|&a, &b| nets[b].weight.total_cmp(&nets[a].weight).then(a.cmp(&b)));
+        let mut moved = false;
+        for &g in &users {
+            let n = &nets[g];
+            account(&trees[g], n.weight, -1.0, load, table);
+            let costs = Costs {
+                load,
+                table,
+                budget,
+                reference: max,
+                weight: n.weight,
+                congestion: opts.congestion,
+                cap: max,
+            };
+            let mut v = Vec::new();
+            if steiner_tree(m, n, sc, &costs, opts.margin + 1) {
+                sc.emit(&mut v);
+            }
+            let fits = !v.is_empty()
+                && v.iter().all(|&(s, ports)| {
+                    table[s as usize] < budget
+                        && DIRS.iter().enumerate().all(|(d, p)| {
+                            !ports.contains(*p) || load[s as usize * 4 + d] + n.weight < max
+                        })
+                });
+            if fits {
+                account(&v, n.weight, 1.0, load, table);
+                trees[g] = v;
+                moved = true;
+                break;
+            }
+            account(&trees[g], n.weight, 1.0, load, table);
+        }
+        if !moved {
+            return;
+        }
+    }
+}
+
+/// The largest weight on one directed mesh link, and the sum over nets of weight x
+/// mesh links of its tree (spike hops), of routed `trees` on a mesh `w` wide with
+/// `slots` routers (a West port in column 0 is the host link, not a mesh link).
+pub fn load_and_hops(trees: &Trees, nets: &[RouteNet], w: u32, slots: usize) -> (f64, f64) {
+    let mut load = vec![0.0; slots * 4];
+    let mut hops = 0.0;
+    for (g, n) in nets.iter().enumerate() {
+        for &(s, ports) in trees.of(g) {
+            for (d, p) in DIRS.iter().enumerate() {
+                if ports.contains(*p) && !(*p == Port::West && s % w == 0) {
+                    load[s as usize * 4 + d] += n.weight;
+                    hops += n.weight;
+                }
+            }
+        }
+    }
+    (load.iter().copied().fold(0.0, f64::max), hops)
 }
 
 /// Fills the routers' tables: one `key/mask` entry per (router, group), with aligned
@@ -558,6 +674,7 @@ mod tests {
             reference: 1.0,
             weight: 1.0,
             congestion: 1.0,
+            cap: f64::INFINITY,
         };
         for which in 0..2 {
             let mut sc = Scratch::new(30);
@@ -600,5 +717,43 @@ mod tests {
             }
             assert_eq!(seen.iter().sum::<u32>() as usize, tree.len());
         }
+    }
+
+    #[test]
+    fn relief_lowers_the_hottest_link_and_keeps_every_sink() {
+        // Heavy groups all sent from column 0 to column 3 of a 4x4 mesh: XY puts them
+        // on the same eastward links; relief must spread them without dropping sinks.
+        let (w, h) = (4u32, 4u32);
+        let nets: Vec<RouteNet> = (0..12u32)
+            .map(|i| RouteNet {
+                root: (i % 4) * w,
+                targets: vec![(i % 4) * w + 3, ((i + 1) % 4) * w + 3],
+                to_host: false,
+                weight: 10.0 + i as f64,
+            })
+            .collect();
+        let measure = |relief: u32| {
+            let opts = RouteOptions {
+                relief,
+                ..RouteOptions::default()
+            };
+            let trees = route((w, h), 0, &nets, RouterKind::Congestion, 64, &opts);
+            for (g, n) in nets.iter().enumerate() {
+                for &t in &n.targets {
+                    let hits = trees
+                        .of(g)
+                        .iter()
+                        .filter(|&&(s, p)| s == t && p.contains(Port::Local))
+                        .count();
+                    assert_eq!(hits, 1, "group {g} reaches {t} {hits} times");
+                }
+            }
+            load_and_hops(&trees, &nets, w, (w * h) as usize).0
+        };
+        let (before, after) = (measure(0), measure(256));
+        assert!(
+            after <= before,
+            "relief raised the maximum: {before} -> {after}"
+        );
     }
 }
