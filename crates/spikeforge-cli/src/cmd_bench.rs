@@ -8,39 +8,41 @@ use std::path::{Path, PathBuf};
 
 use spikeforge_bench::{report, Options, Results};
 
+/// Flags of `bench`.
+#[derive(clap::Args)]
 pub struct BenchArgs {
+    /// Fewer, smaller points (under two minutes once builds are cached).
+    #[arg(long)]
     pub quick: bool,
+    /// Print the results as JSON (progress goes to stderr).
+    #[arg(long)]
     pub json: bool,
+    /// Also write the JSON to this file.
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Measure nothing: regenerate docs/benchmarks.md and its plots from this JSON.
+    #[arg(long)]
     pub report: Option<PathBuf>,
+    /// The folder --report writes into.
+    #[arg(long, default_value = "docs")]
     pub docs: PathBuf,
+    /// Python with Brian2 [default: $SPIKEFORGE_PYTHON, else python3].
+    #[arg(long)]
     pub python: Option<PathBuf>,
+    /// The design of the cycle simulator comparison.
+    #[arg(long, default_value = "designs/layered.toml")]
     pub design: PathBuf,
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder, so an error
-/// never leaves a partial file.
+/// Writes `text` to `path` atomically (see [`crate::cmd_sim::write_file_atomically`]),
+/// creating its folder.
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| format!("`{}` does not name a file", path.display()))?;
-    let tmp = parent.join(format!(
-        ".{}.spikeforge-new-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let r = std::fs::create_dir_all(&parent)
-        .and_then(|_| std::fs::write(&tmp, text))
-        .and_then(|_| std::fs::rename(&tmp, path));
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(format!("cannot write {}: {e}", path.display()));
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
-    Ok(())
+    crate::cmd_sim::write_file_atomically(path, text)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Regenerates the report files in `docs` from the JSON at `json`.

@@ -234,29 +234,7 @@ enum Command {
     /// Brian2 (C++ standalone, one thread; needs `pip install -r bench/requirements.txt`)
     /// and the compile flow at 1k to 1M neurons. Every comparison checks that both
     /// sides computed the same thing; exits 1 if not. Run from the repository's root.
-    Bench {
-        /// Fewer, smaller points (under two minutes once builds are cached).
-        #[arg(long)]
-        quick: bool,
-        /// Print the results as JSON (progress goes to stderr).
-        #[arg(long)]
-        json: bool,
-        /// Also write the JSON to this file.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Measure nothing: regenerate docs/benchmarks.md and its plots from this JSON.
-        #[arg(long)]
-        report: Option<PathBuf>,
-        /// The folder --report writes into.
-        #[arg(long, default_value = "docs")]
-        docs: PathBuf,
-        /// Python with Brian2 [default: $SPIKEFORGE_PYTHON, else python3].
-        #[arg(long)]
-        python: Option<PathBuf>,
-        /// The design of the cycle simulator comparison.
-        #[arg(long, default_value = "designs/layered.toml")]
-        design: PathBuf,
-    },
+    Bench(cmd_bench::BenchArgs),
     /// One size of the bench's compile flow, in its own process (internal).
     #[command(name = "__bench-compile", hide = true)]
     BenchCompile { neurons: usize },
@@ -290,23 +268,7 @@ pub fn main() -> ExitCode {
         }
     };
     let ok = match cli.command {
-        Command::Bench {
-            quick,
-            json,
-            out,
-            report,
-            docs,
-            python,
-            design,
-        } => cmd_bench::run(&cmd_bench::BenchArgs {
-            quick,
-            json,
-            out,
-            report,
-            docs,
-            python,
-            design,
-        }),
+        Command::Bench(args) => cmd_bench::run(&args),
         Command::BenchCompile { neurons } => cmd_bench::compile_child(neurons),
         Command::Check { design } => cmd_check::run(&design),
         Command::Run(args) => cmd_run::run(&args),
