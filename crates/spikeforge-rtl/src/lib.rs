@@ -151,12 +151,7 @@ pub fn emit(plan: &Plan, input_sha256: &str) -> Result<Emitted, Vec<String>> {
         "files.f".into(),
         verilog.iter().map(|f| format!("{f}\n")).collect(),
     ));
-    for t in &plan.tiles {
-        let [k, w, n] = top::tile_files(t.x, t.y);
-        files.push((k, images::keys(&a, t)));
-        files.push((w, images::weights(&a, t)));
-        files.push((n, images::neurons(&a, plan, t)));
-    }
+    files.extend(tile_images(&a, plan));
     files.push((top::CHANNELS_FILE.into(), images::channels(&a, plan)));
     files.push(("plan.json".into(), plan.to_json()));
     files.push(("mesh.svg".into(), spikeforge_pnr::svg::render(plan)));
@@ -166,6 +161,32 @@ pub fn emit(plan: &Plan, input_sha256: &str) -> Result<Emitted, Vec<String>> {
     Ok(Emitted {
         top: names.top.to_string(),
         files,
+    })
+}
+
+/// The memory images of every tile, made on all cores (large meshes emit gigabytes of
+/// them); the order is the tiles', whatever the number of threads.
+fn tile_images(a: &Arch, plan: &Plan) -> Vec<(String, String)> {
+    let of = |t: &spikeforge_pnr::plan::Tile| {
+        let [k, w, n] = top::tile_files(t.x, t.y);
+        [
+            (k, images::keys(a, t)),
+            (w, images::weights(a, t)),
+            (n, images::neurons(a, plan, t)),
+        ]
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = plan.tiles.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = plan
+            .tiles
+            .chunks(chunk)
+            .map(|tiles| s.spawn(move || tiles.iter().flat_map(of).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().expect("image threads do not panic"))
+            .collect()
     })
 }
 
