@@ -59,6 +59,16 @@ pub struct Options {
     pub split_lambda: f64,
 }
 
+impl Options {
+    /// The estimated spikes per tick of source line `line` (1 without `rates`).
+    fn rate(&self, line: u32) -> f64 {
+        self.rates
+            .as_ref()
+            .and_then(|r| r.get(line as usize).copied())
+            .unwrap_or(1.0)
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -89,12 +99,7 @@ pub fn place_and_route(circuit: &Circuit, opts: &Options) -> Result<Placed, Diag
     let fanin = fanin::Fanin::new(circuit);
     let part = partition::partition(circuit, &fanin, tile_neurons, tile_axons)?;
     let (w, h) = partition::choose_mesh(circuit, part.tiles.len())?;
-    let rate = |line: u32| -> f64 {
-        opts.rates
-            .as_ref()
-            .and_then(|r| r.get(line as usize).copied())
-            .unwrap_or(1.0)
-    };
+    let rate = |line: u32| opts.rate(line);
     let outputs: std::collections::BTreeSet<_> = circuit.outputs().map(|(n, _)| n).collect();
     let output: Vec<bool> = fanin
         .populations
@@ -285,12 +290,7 @@ fn build(
     let total_groups = input_groups.iter().sum::<u32>() as u64 + slice_groups as u64;
     key_space(total_groups, shift, circuit).map_err(|d| (d, None))?;
 
-    let rate = |line: u32| -> f64 {
-        opts.rates
-            .as_ref()
-            .and_then(|r| r.get(line as usize).copied())
-            .unwrap_or(1.0)
-    };
+    let rate = |line: u32| opts.rate(line);
     let outputs: std::collections::BTreeSet<_> = circuit.outputs().map(|(n, _)| n).collect();
 
     // Populations and inputs.
